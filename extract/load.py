@@ -1,0 +1,176 @@
+"""Load one document's extraction into the DuckDB raw layer, idempotently.
+
+The raw layer (schema ``raw``) holds what the documents say, unjudged:
+``raw.documents``, ``raw.tables``, ``raw.table_facts``, ``raw.prose_facts``, ``raw.extraction_warnings``
+and ``raw.quarantine``.  A document is keyed by its content hash (``document_id``): loading it again
+deletes its previous rows and inserts the new ones in one transaction, so a re-run never duplicates and
+a failure never leaves half a document.  The caller serialises writers (one DuckDB read-write process).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timezone
+
+import duckdb
+
+from extract.model import Extraction
+
+MONEY = "DECIMAL(20, 6)"
+
+RAW_DDL = f"""
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE TABLE IF NOT EXISTS raw.documents (
+    document_id VARCHAR PRIMARY KEY,
+    file_name VARCHAR NOT NULL,
+    source_format VARCHAR NOT NULL,
+    content_sha256 VARCHAR NOT NULL,
+    unit_name VARCHAR NOT NULL,
+    fiscal_year INTEGER NOT NULL,
+    document_kind VARCHAR NOT NULL,
+    scope VARCHAR NOT NULL,
+    title VARCHAR NOT NULL,
+    extractor_version VARCHAR NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS raw.tables (
+    document_id VARCHAR NOT NULL,
+    table_id INTEGER NOT NULL,
+    table_kind VARCHAR NOT NULL,
+    title VARCHAR NOT NULL,
+    unit_label VARCHAR NOT NULL,
+    is_empty BOOLEAN NOT NULL,
+    empty_note VARCHAR NOT NULL,
+    subject_system VARCHAR,
+    code_layout VARCHAR NOT NULL,
+    row_count INTEGER NOT NULL,
+    start_line INTEGER,
+    end_line INTEGER,
+    start_page INTEGER,
+    end_page INTEGER,
+    PRIMARY KEY (document_id, table_id)
+);
+CREATE TABLE IF NOT EXISTS raw.table_facts (
+    document_id VARCHAR NOT NULL,
+    table_id INTEGER NOT NULL,
+    table_kind VARCHAR NOT NULL,
+    row_index INTEGER NOT NULL,
+    row_label VARCHAR NOT NULL,
+    subject_system VARCHAR,
+    subject_code VARCHAR,
+    subject_level VARCHAR,
+    parent_code VARCHAR,
+    code_origin VARCHAR,
+    line_item VARCHAR,
+    column_key VARCHAR NOT NULL,
+    column_label VARCHAR NOT NULL,
+    amount {MONEY} NOT NULL,
+    unit_label VARCHAR NOT NULL,
+    source_line INTEGER,
+    source_page INTEGER,
+    raw_text VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS raw.prose_facts (
+    document_id VARCHAR NOT NULL,
+    fact_key VARCHAR NOT NULL,
+    subject_code VARCHAR,
+    subject_level VARCHAR,
+    scope VARCHAR NOT NULL,
+    value {MONEY} NOT NULL,
+    value_unit VARCHAR NOT NULL,
+    section VARCHAR NOT NULL,
+    sentence VARCHAR NOT NULL,
+    source_line INTEGER,
+    source_page INTEGER
+);
+CREATE TABLE IF NOT EXISTS raw.extraction_warnings (
+    document_id VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    location VARCHAR NOT NULL,
+    message VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS raw.quarantine (
+    file_name VARCHAR NOT NULL,
+    document_id VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    detail VARCHAR NOT NULL,
+    quarantined_at TIMESTAMP NOT NULL
+);
+"""
+
+_PER_DOCUMENT_TABLES = ("table_facts", "prose_facts", "extraction_warnings", "tables", "documents")
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(RAW_DDL)
+
+
+def _rows(items) -> list[tuple]:
+    return [dataclasses.astuple(item) for item in items]
+
+
+def load_extraction(con: duckdb.DuckDBPyConnection, extraction: Extraction) -> None:
+    """Replace everything the raw layer holds for this document with ``extraction``, atomically."""
+    ensure_raw_schema(con)
+    doc = extraction.document
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _delete_document(con, doc.document_id)
+        con.execute(
+            "INSERT INTO raw.documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [*dataclasses.astuple(doc), now],
+        )
+        if extraction.tables:
+            con.executemany(f"INSERT INTO raw.tables VALUES ({', '.join(['?'] * 14)})", _rows(extraction.tables))
+        if extraction.table_facts:
+            con.executemany(
+                f"INSERT INTO raw.table_facts VALUES ({', '.join(['?'] * 18)})", _rows(extraction.table_facts)
+            )
+        if extraction.prose_facts:
+            con.executemany(
+                f"INSERT INTO raw.prose_facts VALUES ({', '.join(['?'] * 11)})", _rows(extraction.prose_facts)
+            )
+        if extraction.warnings:
+            con.executemany("INSERT INTO raw.extraction_warnings VALUES (?, ?, ?, ?)", _rows(extraction.warnings))
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def record_quarantine(
+    con: duckdb.DuckDBPyConnection, file_name: str, document_id: str, reason: str, detail: str
+) -> None:
+    """Quarantine a document: drop whatever it had loaded before and record why, in one transaction."""
+    ensure_raw_schema(con)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _delete_document(con, document_id)
+        con.execute("INSERT INTO raw.quarantine VALUES (?, ?, ?, ?, ?)", [file_name, document_id, reason, detail, now])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def forget_documents_not_in(con: duckdb.DuckDBPyConnection, document_ids: set[str]) -> list[str]:
+    """Remove documents whose file left the raw folder (a load mirrors the folder). Returns their ids."""
+    ensure_raw_schema(con)
+    known = {row[0] for row in con.execute("SELECT document_id FROM raw.documents").fetchall()}
+    gone = sorted(known - document_ids)
+    for document_id in gone:
+        con.execute("BEGIN TRANSACTION")
+        _delete_document(con, document_id)
+        con.execute("COMMIT")
+    con.execute(
+        "DELETE FROM raw.quarantine WHERE document_id NOT IN (SELECT unnest(?::VARCHAR[]))", [sorted(document_ids)]
+    )
+    return gone
+
+
+def _delete_document(con: duckdb.DuckDBPyConnection, document_id: str) -> None:
+    for table in _PER_DOCUMENT_TABLES:
+        con.execute(f"DELETE FROM raw.{table} WHERE document_id = ?", [document_id])
+    con.execute("DELETE FROM raw.quarantine WHERE document_id = ?", [document_id])
