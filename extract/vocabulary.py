@@ -37,6 +37,7 @@ class ColumnKey(StrEnum):
     SUBSIDY_SUBORDINATE = "subsidy_subordinate"  # 对附属单位补助支出
     CURRENT_YEAR = "current_year"  # 当年预算 / 本年
     CARRYOVER = "carryover"  # 上年结转(结余)
+    FISCAL = "fiscal"  # 财政拨款（补助）小计
     GPB = "gpb"  # 一般公共预算
     GOV_FUND = "gov_fund"  # 政府性基金预算
     STATE_CAPITAL = "state_capital"  # 国有资本经营预算

@@ -1,0 +1,66 @@
+"""One document in, one ``Extraction`` out: read → locate and parse tables → prose facts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from extract.document_info import document_info
+from extract.model import (
+    DocumentRecord,
+    Extraction,
+    ExtractionWarning,
+    NotABudgetDisclosure,
+    SourceDocument,
+    UnreadableDocument,
+    source_location,
+)
+from extract.prose import prose_facts
+from extract.readers.text import read_text
+from extract.tables.locate import locate_tables
+from extract.tables.parse import parse_table
+from extract.vocabulary import TableKind
+
+TEXT_SUFFIXES = {".txt", ".md", ".text"}
+
+# Amount facts that make a document a budget disclosure of our family.
+_KEY_PROSE = {"total_expenditure", "basic_expenditure", "project_expenditure", "function_amount"}
+
+
+def read_document(path: Path) -> SourceDocument:
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return read_text(path)
+    if suffix == ".pdf":
+        raise UnreadableDocument("PDF disclosures are not supported yet (text conversions only)")
+    raise UnreadableDocument(f"unsupported file type '{suffix or path.name}'")
+
+
+def extract_document(doc: SourceDocument) -> Extraction:
+    info = document_info(doc)
+    record = DocumentRecord(
+        document_id=doc.document_id, file_name=doc.file_name, source_format=doc.source_format,
+        content_sha256=doc.content_sha256, unit_name=info.unit_name, fiscal_year=info.fiscal_year,
+        document_kind=info.document_kind, scope=info.scope, title=info.title,
+    )
+    extraction = Extraction(document=record)
+    for table_id, located in enumerate(locate_tables(doc), start=1):
+        parsed = parse_table(doc.document_id, table_id, located)
+        extraction.tables.append(parsed.record)
+        extraction.table_facts.extend(parsed.facts)
+        extraction.warnings.extend(parsed.warnings)
+        if located.kind == TableKind.UNCLASSIFIED:
+            extraction.warnings.append(ExtractionWarning(
+                doc.document_id, "unclassified_table", source_location(located.title_line, None),
+                "a table without a recognised title or header was kept but not classified",
+            ))
+    extraction.prose_facts.extend(prose_facts(doc, doc.document_id))
+    classified = [t for t in extraction.tables if t.table_kind not in (TableKind.UNCLASSIFIED, TableKind.STAFFING)]
+    key_prose = [f for f in extraction.prose_facts if f.fact_key in _KEY_PROSE]
+    if not classified and len(key_prose) < 2:
+        raise NotABudgetDisclosure("no budget table and no budget figure in the prose: not a budget disclosure")
+    return extraction
+
+
+def extract_file(path: Path) -> Extraction:
+    """Extract one disclosure file. Raises NotABudgetDisclosure or UnreadableDocument with the reason."""
+    return extract_document(read_document(Path(path)))

@@ -1,0 +1,302 @@
+"""Turning a located table into long-format facts.
+
+Three shapes cover the family:
+- subject tables (支出总表, 一般公共预算支出表, 基本支出表, 收入总表 by subject …): one row per subject,
+  whatever the code layout (7-digit code column, 类/款/项 split columns, code in the label, names only);
+- two-sided summaries (收支总表, 财政拨款收支总表): an income side and an expenditure side in one grid;
+- the “三公” table, printed row-wise (one row per part) or column-wise (one column per part).
+Everything else (project lists, carry-over details, staffing) is read generically: label + amounts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from extract.model import ExtractionWarning, GridRow, TableFact, TableRecord, source_location
+from extract.subjects import ECONOMIC, FUNCTION, catalogue
+from extract.tables.header import Column, analyse_columns, cell_text, role_of_path, split_header
+from extract.tables.locate import LocatedTable
+from extract.text_clean import clean_name, parse_amount, squash, strip_numbering
+from extract.vocabulary import ColumnKey, LineItem, TableKind
+
+UNIT_FACTORS = {"万元": Decimal(1), "元": Decimal("0.0001"), "千元": Decimal("0.1"), "亿元": Decimal(10000), "人": Decimal(1)}
+
+FUNCTION_KINDS = {
+    TableKind.EXPENDITURE_SUMMARY, TableKind.GPB_EXPENDITURE, TableKind.GOV_FUND_EXPENDITURE,
+    TableKind.STATE_CAPITAL_EXPENDITURE, TableKind.GPB_PROJECT_EXPENDITURE,
+}
+ECONOMIC_KINDS = {TableKind.GPB_BASIC_EXPENDITURE, TableKind.GPB_ECONOMIC_EXPENDITURE}
+TWO_SIDED_KINDS = {TableKind.INCOME_EXPENDITURE_SUMMARY, TableKind.FISCAL_GRANT_SUMMARY}
+NO_FACT_KINDS = {TableKind.PROJECT_PERFORMANCE}
+
+_LINE_ITEMS: list[tuple[re.Pattern[str], LineItem]] = [
+    (re.compile(r"^收入总计$"), LineItem.INCOME_TOTAL),
+    (re.compile(r"^支出总计$"), LineItem.EXPENDITURE_TOTAL),
+    (re.compile(r"^收入合计$"), LineItem.INCOME_TOTAL),
+    (re.compile(r"^支出合计$"), LineItem.EXPENDITURE_TOTAL),
+    (re.compile(r"^本年收入(合计)?$"), LineItem.INCOME_CURRENT_TOTAL),
+    (re.compile(r"^本年支出(合计)?$"), LineItem.EXPENDITURE_CURRENT_TOTAL),
+    (re.compile(r"^上年结转(结余)?$|^上年结转结余"), LineItem.INCOME_CARRYOVER),
+    (re.compile(r"^结转下年"), LineItem.EXPENDITURE_CARRYOVER_OUT),
+    (re.compile(r"^一般公共预算(拨款)?(收入)?$"), LineItem.INCOME_GPB),
+    (re.compile(r"^(合计|总计)$"), LineItem.TABLE_TOTAL),
+]
+
+_THREE_PUBLIC_PARTS: list[tuple[re.Pattern[str], LineItem]] = [
+    (re.compile(r"三公.*合计|^合计$|^总计$"), LineItem.THREE_PUBLIC_TOTAL),
+    (re.compile(r"因公出国"), LineItem.THREE_PUBLIC_OUTBOUND),
+    (re.compile(r"公务接待"), LineItem.THREE_PUBLIC_RECEPTION),
+    (re.compile(r"公务用车购置及运行"), LineItem.THREE_PUBLIC_VEHICLE),
+    (re.compile(r"公务用车购置(费)?$|车辆购置|公务用车购置费"), LineItem.THREE_PUBLIC_VEHICLE_PURCHASE),
+    (re.compile(r"公务用车运行"), LineItem.THREE_PUBLIC_VEHICLE_OPERATION),
+]
+
+_CODE_PREFIX = re.compile(r"^(\d{3}(?:\d{2}){0,2})(?:\s*[-－—.、]\s*|\s+)(.+)$")
+
+
+@dataclass
+class ParsedTable:
+    record: TableRecord
+    facts: list[TableFact] = field(default_factory=list)
+    warnings: list[ExtractionWarning] = field(default_factory=list)
+
+
+def line_item_of(label: str) -> LineItem | None:
+    name = clean_name(label).replace("：", "")
+    for pattern, item in _LINE_ITEMS:
+        if pattern.search(name):
+            return item
+    return None
+
+
+def three_public_part(text: str) -> LineItem | None:
+    name = clean_name(text)
+    for pattern, item in _THREE_PUBLIC_PARTS:
+        if pattern.search(name):
+            return item
+    return None
+
+
+class _FactSink:
+    def __init__(self, document_id: str, table_id: int, table: LocatedTable):
+        self.document_id = document_id
+        self.table_id = table_id
+        self.table = table
+        self.factor = UNIT_FACTORS.get(table.unit_label, Decimal(1))
+        self.facts: list[TableFact] = []
+        self.warnings: list[ExtractionWarning] = []
+        self.row_index = 0
+
+    def next_row(self) -> int:
+        self.row_index += 1
+        return self.row_index
+
+    def add(self, row: GridRow, row_index: int, label: str, column_key: str, column_label: str, raw_amount: str,
+            *, system=None, code=None, level=None, parent=None, origin=None, line_item=None) -> None:
+        amount = parse_amount(raw_amount)
+        if amount is None:
+            return
+        self.facts.append(TableFact(
+            document_id=self.document_id, table_id=self.table_id, table_kind=self.table.kind.value,
+            row_index=row_index, row_label=label, subject_system=system, subject_code=code, subject_level=level,
+            parent_code=parent, code_origin=origin, line_item=line_item.value if line_item else None,
+            column_key=str(column_key), column_label=column_label, amount=amount * self.factor,
+            unit_label=self.table.unit_label, source_line=row.line, source_page=row.page, raw_text=row.raw_text,
+        ))
+
+    def warn(self, kind: str, row: GridRow, message: str) -> None:
+        self.warnings.append(ExtractionWarning(self.document_id, kind, source_location(row.line, row.page), message))
+
+
+def parse_table(document_id: str, table_id: int, table: LocatedTable) -> ParsedTable:
+    sink = _FactSink(document_id, table_id, table)
+    header, data = split_header(table.rows)
+    columns = analyse_columns(header, data)
+    system, layout = None, "none"
+    if table.kind in NO_FACT_KINDS:
+        pass
+    elif table.kind in TWO_SIDED_KINDS:
+        layout = _parse_two_sided(sink, header, data)
+    elif table.kind == TableKind.THREE_PUBLIC:
+        _parse_three_public(sink, header, data, columns)
+    else:
+        system = _subject_system(table.kind, header, columns)
+        layout = _parse_rows(sink, data, columns, system)
+    amounts = [f.amount for f in sink.facts]
+    is_empty = not amounts or (all(a == 0 for a in amounts) and bool(table.notes))
+    record = TableRecord(
+        document_id=document_id, table_id=table_id, table_kind=table.kind.value, title=table.title,
+        unit_label=table.unit_label, is_empty=is_empty, empty_note=" ".join(table.notes),
+        subject_system=system, code_layout=layout, row_count=len(data),
+        start_line=table.rows[0].line if table.rows else table.title_line,
+        end_line=table.rows[-1].line if table.rows else table.title_line,
+        start_page=table.rows[0].page if table.rows else None,
+        end_page=table.rows[-1].page if table.rows else None,
+    )
+    return ParsedTable(record, sink.facts, sink.warnings)
+
+
+def _subject_system(kind: TableKind, header: list[GridRow], columns: list[Column]) -> str | None:
+    header_text = "".join(cell_text(c) for r in header for c in r.cells)
+    if "经济分类" in header_text or kind in ECONOMIC_KINDS:
+        return ECONOMIC
+    if kind in FUNCTION_KINDS or "功能分类" in header_text:
+        return FUNCTION
+    if kind == TableKind.INCOME_SUMMARY and any(c.role in ("code_lei",) for c in columns):
+        return FUNCTION
+    if kind == TableKind.INCOME_SUMMARY and re.search(r"科目", header_text):
+        return FUNCTION
+    return None
+
+
+# --------------------------------------------------------------------------- subject and generic rows
+def _row_code_and_label(row: GridRow, columns: list[Column]) -> tuple[str, str]:
+    cells = [cell_text(c) for c in row.cells] + [""] * (len(columns) - len(row.cells))
+    label = "".join(cells[c.index] for c in columns if c.role == "label" and c.index < len(cells))
+    code = "".join(cells[c.index] for c in columns if c.role == "code")
+    split = [cells[c.index] for c in columns if c.role in ("code_lei", "code_kuan", "code_xiang")]
+    if not code and split:
+        code = "".join(split)
+    return code, label
+
+
+def _parse_rows(sink: _FactSink, data: list[GridRow], columns: list[Column], system: str | None) -> str:
+    amount_columns = [c for c in columns if c.is_amount]
+    has_code_column = any(c.role == "code" for c in columns)
+    has_split = any(c.role == "code_lei" for c in columns)
+    layout = "split_columns" if has_split else "code_column" if has_code_column else "names_only"
+    cat = catalogue(system) if system else None
+    codes_in_table: set[str] = set()
+    lei = kuan = None
+    printed_any = False
+    rows_out = []
+    for row in data:
+        code, label = _row_code_and_label(row, columns)
+        if not code and label:
+            match = _CODE_PREFIX.match(label)
+            if match and cat:
+                code, label = match.group(1), match.group(2)
+        name = clean_name(label)
+        if not code and not name:
+            continue
+        line_item = line_item_of(label) if not code else None
+        has_amount = any(parse_amount(row.cells[c.index]) is not None for c in amount_columns if c.index < len(row.cells))
+        resolution = None
+        if cat and code and re.fullmatch(r"\d+", code):
+            resolution = cat.resolve_printed(code)
+            printed_any = True
+        elif cat and name and line_item is None:
+            _, numbered = strip_numbering(squash(label))
+            resolution = cat.resolve_name(name, lei=lei, kuan=kuan, top_level_only=numbered)
+            if resolution is None and has_amount:
+                sink.warn("unresolved_subject", row, f"no {system} subject matches the row name '{name}'")
+            elif resolution is not None and resolution.origin == "fuzzy":
+                sink.warn("fuzzy_subject", row, f"'{name}' read as {resolution.code} {cat.by_code[resolution.code].name}")
+        parent = None
+        if resolution:
+            if resolution.level == "类":
+                lei, kuan = resolution.code, None
+            elif resolution.level == "款":
+                parent = lei if resolution.origin != "printed" else None
+                kuan = resolution.code
+                lei = lei if resolution.origin != "printed" else resolution.code[:3]
+            else:
+                parent = (kuan or lei) if resolution.origin != "printed" else None
+            codes_in_table.add(resolution.code)
+        rows_out.append((row, name or label, resolution, parent, line_item))
+    for row, label, resolution, parent, line_item in rows_out:
+        if resolution and resolution.origin == "printed":
+            parent = next((resolution.code[:n] for n in (5, 3) if n < len(resolution.code)
+                           and resolution.code[:n] in codes_in_table), None)
+        row_index = sink.next_row()
+        cells = list(row.cells)
+        for column in amount_columns:
+            if column.index < len(cells):
+                sink.add(row, row_index, label, column.role, column.label, cells[column.index],
+                         system=system if resolution else None, code=resolution.code if resolution else None,
+                         level=resolution.level if resolution else None, parent=parent,
+                         origin=resolution.origin if resolution else None, line_item=line_item)
+    if system and not printed_any and layout != "names_only":
+        layout = "names_only"
+    return layout
+
+
+# --------------------------------------------------------------------------- two-sided summaries
+def _parse_two_sided(sink: _FactSink, header: list[GridRow], data: list[GridRow]) -> str:
+    width = max(len(r.cells) for r in header + data) if (header or data) else 0
+    split = None
+    for row in header:
+        for index, cell in enumerate(row.cells):
+            text = cell_text(cell)
+            if index > 0 and "支出" in text and "收入" not in text:
+                split = index
+                break
+        if split:
+            break
+    if split is None:  # no header: the second text column starts the expenditure side
+        first = data[0] if data else None
+        texts = [i for i, c in enumerate(first.cells) if cell_text(c) and parse_amount(c) is None] if first else []
+        split = texts[1] if len(texts) > 1 else width
+    from extract.tables.header import column_paths  # local: only this shape needs raw paths
+
+    paths = column_paths(header, width)
+    function = catalogue(FUNCTION)
+    for row in data:
+        cells = list(row.cells) + [""] * (width - len(row.cells))
+        for side_start, side_end, side in ((0, split, "income"), (split, width, "expenditure")):
+            label = squash(cells[side_start])
+            if not label:
+                continue
+            row_index = sink.next_row()
+            code, name = None, clean_name(label)
+            match = _CODE_PREFIX.match(label)
+            if match:
+                code, name = match.group(1), clean_name(match.group(2))
+            line_item = line_item_of(name)
+            resolution = None
+            if side == "expenditure" and line_item is None:
+                resolution = function.resolve_printed(code) if code else function.resolve_name(name, top_level_only=True)
+                if resolution is not None and resolution.level != "类":
+                    resolution = None
+            for index in range(side_start + 1, side_end):
+                path = tuple(p for p in paths[index][1:]) if paths[index] else ()
+                role = role_of_path(path) if path else ColumnKey.TOTAL.value
+                if role in ("label", "ignore", "code", ColumnKey.OTHER.value):
+                    role = ColumnKey.TOTAL.value
+                sink.add(row, row_index, name, role, "/".join(p for p in paths[index] if p), cells[index],
+                         system=FUNCTION if resolution else None, code=resolution.code if resolution else None,
+                         level=resolution.level if resolution else None,
+                         origin=resolution.origin if resolution else None, line_item=line_item)
+    return "names_only"
+
+
+# --------------------------------------------------------------------------- “三公” table
+def _parse_three_public(sink: _FactSink, header: list[GridRow], data: list[GridRow], columns: list[Column]) -> None:
+    label_columns = [c for c in columns if c.role == "label"] or columns[:1]
+    label_index = label_columns[0].index
+    row_parts = [three_public_part(r.cells[label_index]) if label_index < len(r.cells) else None for r in data]
+    if sum(1 for p in row_parts if p) >= 2:  # one row per part
+        amount_columns = [c for c in columns if c.index != label_index and c.role not in ("label", "code", "ignore")]
+        for row, part in zip(data, row_parts):
+            if part is None:
+                continue
+            row_index = sink.next_row()
+            for column in amount_columns:
+                role = column.role if column.role != ColumnKey.OTHER else ColumnKey.TOTAL.value
+                if column.index < len(row.cells):
+                    sink.add(row, row_index, clean_name(row.cells[label_index]), role, column.label,
+                             row.cells[column.index], line_item=part)
+        return
+    for row in data:  # one column per part
+        row_index = sink.next_row()
+        for column in columns:
+            part = next((three_public_part(cell) for cell in reversed(column.path) if three_public_part(cell)), None)
+            if part is None or column.index >= len(row.cells):
+                continue
+            role = role_of_path(column.path)
+            if role not in (ColumnKey.CURRENT_YEAR, ColumnKey.CARRYOVER, ColumnKey.GPB, ColumnKey.GOV_FUND,
+                            ColumnKey.STATE_CAPITAL):
+                role = ColumnKey.TOTAL.value
+            sink.add(row, row_index, column.label, role, column.label, row.cells[column.index], line_item=part)
