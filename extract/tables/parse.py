@@ -114,6 +114,9 @@ def parse_table(document_id: str, table_id: int, table: LocatedTable) -> ParsedT
     sink = _FactSink(document_id, table_id, table)
     header, data = split_header(table.rows)
     columns = analyse_columns(header, data)
+    if table.kind == TableKind.GPB_BASIC_EXPENDITURE:
+        # in the basic-spending table, “基本支出/合计” is the table's own total
+        columns = [Column(c.index, c.path, ColumnKey.TOTAL.value) if c.role == ColumnKey.BASIC else c for c in columns]
     system, layout = None, "none"
     if table.kind in NO_FACT_KINDS:
         pass
