@@ -59,7 +59,7 @@ PATTERNS: list[_Pattern] = [
     _p(ProseKey.WAGE_WELFARE, r"(?<!其他)工资福利支出" + _IS + _NUM),
     _p(ProseKey.FAMILY_SUBSIDY, r"对个人和家庭(?:的)?补助(?:支出)?" + _IS + _NUM),
     _p(ProseKey.OPERATING_EXPENDITURE, r"机关运行(?:经)?费[^，。；\d]{0,14}?(?:预算|支出)(?:数)?" + _IS + _NUM,
-       required=r"运行", excluded=None),
+       excluded=None),
     _p(ProseKey.THREE_PUBLIC_TOTAL,
        r"“?三公”?经费”?[^，。；\d]{0,12}?(?:预算数|预算|总额|支出)+" + _IS + _NUM,
        required=_THREE_PUBLIC, excluded=None),
@@ -105,6 +105,7 @@ class _Sentence:
 
 
 def _heading_level(text: str) -> int | None:
+    text = text.rstrip("。")
     if len(text) > 40 or re.search(r"[。，；,]", text):
         return None
     for level, pattern in _HEADINGS:

@@ -127,6 +127,14 @@ def role_of_cell(cell: str) -> str | None:
     return None
 
 
+# Parents whose 合计/小计 column is their own subtotal (基本支出/合计 = basic); under any other parent
+# (一般公共预算支出/合计, 支出预算/合计) a 合计 column is the row's total.
+_SPANNING_PARENTS = {
+    ColumnKey.BASIC, ColumnKey.PROJECT, ColumnKey.PERSONNEL, ColumnKey.PUBLIC, ColumnKey.RESERVE,
+    ColumnKey.CURRENT_YEAR, ColumnKey.CARRYOVER, ColumnKey.FISCAL,
+}
+
+
 def role_of_path(path: tuple[str, ...]) -> str:
     """The lowest meaningful cell decides; a generic 合计/小计 under a specific parent takes the parent's role."""
     cells = [c for c in path if c]
@@ -136,7 +144,7 @@ def role_of_path(path: tuple[str, ...]) -> str:
     if lowest == ColumnKey.TOTAL or lowest is None:
         for upper in reversed(cells[:-1]):
             parent = role_of_cell(upper)
-            if parent and parent not in (ColumnKey.TOTAL, "label", "code"):
+            if parent in _SPANNING_PARENTS:
                 return parent
         return lowest or ColumnKey.OTHER.value
     return lowest

@@ -162,6 +162,8 @@ def _row_code_and_label(row: GridRow, columns: list[Column]) -> tuple[str, str]:
     split = [cells[c.index] for c in columns if c.role in ("code_lei", "code_kuan", "code_xiang")]
     if not code and split:
         code = "".join(split)
+    if code and not re.fullmatch(r"\d+", code):  # e.g. 合计 printed in the code column
+        label, code = label or code, ""
     return code, label
 
 

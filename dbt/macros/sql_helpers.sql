@@ -1,0 +1,55 @@
+{#- Small SQL building blocks shared by the models. -#}
+
+{#- Human-readable provenance, the same strings as extract.model.source_location():
+    'page 4, line 12' | 'page 4' | 'line 123' | ''. -#}
+{% macro source_location(line_col, page_col) -%}
+    case
+        when {{ page_col }} is not null and {{ line_col }} is not null
+            then 'page ' || {{ page_col }} || ', line ' || {{ line_col }}
+        when {{ page_col }} is not null then 'page ' || {{ page_col }}
+        when {{ line_col }} is not null then 'line ' || {{ line_col }}
+        else ''
+    end
+{%- endmacro %}
+
+{#- Money in 万元: always DECIMAL(20,6), never DOUBLE. -#}
+{% macro money(expr) -%}
+    cast({{ expr }} as decimal(20, 6))
+{%- endmacro %}
+
+{#- A ratio num/den as DECIMAL(12,6), NULL when either side is NULL or the denominator is 0.
+    DuckDB divides decimals in DOUBLE; the quotient is rounded to 6 places before the cast. -#}
+{% macro safe_ratio(num, den) -%}
+    case
+        when {{ num }} is null or {{ den }} is null or {{ den }} = 0 then null
+        else cast(round(cast({{ num }} as double) / cast({{ den }} as double), 6) as decimal(12, 6))
+    end
+{%- endmacro %}
+
+{#- Amount per person, in 万元 per person: DECIMAL(20,6), NULL when there is no head count. -#}
+{% macro safe_per_capita(num, den) -%}
+    case
+        when {{ num }} is null or {{ den }} is null or {{ den }} = 0 then null
+        else cast(round(cast({{ num }} as double) / cast({{ den }} as double), 6) as decimal(20, 6))
+    end
+{%- endmacro %}
+
+{#- A decimal as short text: 1292.070000 → '1292.07', 100.000000 → '100'. -#}
+{% macro fmt_amount(expr) -%}
+    case
+        when {{ expr }} is null then 'NULL'
+        when cast({{ expr }} as varchar) like '%.%'
+            then rtrim(rtrim(cast({{ expr }} as varchar), '0'), '.')
+        else cast({{ expr }} as varchar)
+    end
+{%- endmacro %}
+
+{#- The key a unit name is matched on: no whitespace, full-width parentheses. -#}
+{% macro unit_key(expr) -%}
+    replace(replace(regexp_replace({{ expr }}, '\s+', '', 'g'), '(', '（'), ')', '）')
+{%- endmacro %}
+
+{#- Level of a function/economic subject code from its length. -#}
+{% macro level_from_code(code) -%}
+    case length({{ code }}) when 3 then '类' when 5 then '款' when 7 then '项' end
+{%- endmacro %}

@@ -1,0 +1,48 @@
+-- One row per document with its unit resolved against the unit registry.
+-- The unit name used downstream is the registry's spelling when the unit is registered, else the printed
+-- name normalised (no whitespace, full-width parentheses).  Region: registry, else the leading place name of
+-- the unit name (up to the first 市/州/盟/县/区/旗/省; “X州市” is kept whole).
+
+with
+
+documents as (
+    select * from {{ ref('stg_documents') }}
+),
+
+registry as (
+    select
+        unit_name,
+        {{ unit_key('unit_name') }} as unit_key,
+        region,
+        province,
+        admin_level
+    from {{ ref('unit_registry') }}
+),
+
+resolved as (
+    select
+        documents.document_id,
+        coalesce(registry.unit_name, documents.unit_key) as unit_name,
+        documents.unit_name as printed_unit_name,
+        coalesce(
+            registry.region,
+            nullif(regexp_extract(documents.unit_key, '^(.+?(州市|[市州盟县区旗省]))', 1), '')
+        ) as region,
+        registry.province,
+        registry.admin_level,
+        case
+            when registry.unit_name is not null then 'registry'
+            else 'derived from name'
+        end as region_source,
+        documents.fiscal_year,
+        documents.document_kind,
+        documents.scope,
+        documents.title,
+        documents.file_name
+
+    from documents
+    left join registry
+        on documents.unit_key = registry.unit_key
+)
+
+select * from resolved

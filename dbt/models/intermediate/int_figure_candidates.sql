@@ -1,0 +1,372 @@
+-- One row per document × figure × candidate source: every place a unit-level figure can be read from.
+--
+-- precedence: lower wins (see docs/data_model.md).  A candidate from a table that failed a check
+-- (int_table_consistency) is kept here with from_consistent_table = false and is_eligible = false: it is
+-- never chosen and never counted in a conflict.  Prose candidates are always eligible.
+-- source_scope: what the amount covers — all (the whole budget: 收支总表, 支出总表, prose scope all), gpb
+-- (一般公共预算 tables and prose), fiscal (财政拨款收支总表, prose scope fiscal).
+-- is_comparable: for total/basic/project/reserve only whole-budget candidates (scope all) are compared with
+-- each other; for every other figure all candidates are comparable.
+
+with
+
+facts as (
+    select * from {{ ref('stg_table_facts') }}
+),
+
+tables as (
+    select * from {{ ref('stg_tables') }}
+),
+
+consistency as (
+    select * from {{ ref('int_table_consistency') }}
+),
+
+prose as (
+    select * from {{ ref('stg_prose_facts') }}
+),
+
+-- ---------------------------------------------------------------- rules
+-- table rows: a row is matched by its line_item, or (for wage_welfare) by its economic subject code
+table_rules as (
+    select * from (values
+        ('total_expenditure', 1, 'income_expenditure_summary', 'expenditure_total', null, 'total'),
+        ('total_expenditure', 2, 'expenditure_summary', 'table_total', null, 'total'),
+        ('total_expenditure', 4, 'fiscal_grant_summary', 'expenditure_total', null, 'total'),
+        ('basic_expenditure', 1, 'expenditure_summary', 'table_total', null, 'basic'),
+        ('basic_expenditure', 2, 'gpb_expenditure', 'table_total', null, 'basic'),
+        ('project_expenditure', 1, 'expenditure_summary', 'table_total', null, 'project'),
+        ('project_expenditure', 2, 'gpb_expenditure', 'table_total', null, 'project'),
+        ('reserve_expenditure', 1, 'expenditure_summary', 'table_total', null, 'reserve'),
+        ('reserve_expenditure', 2, 'gpb_expenditure', 'table_total', null, 'reserve'),
+        ('personnel_expenditure', 1, 'gpb_basic_expenditure', 'table_total', null, 'personnel'),
+        ('personnel_expenditure', 2, 'gpb_expenditure', 'table_total', null, 'personnel'),
+        ('public_expenditure', 1, 'gpb_basic_expenditure', 'table_total', null, 'public'),
+        ('public_expenditure', 2, 'gpb_expenditure', 'table_total', null, 'public'),
+        ('wage_welfare_expenditure', 1, 'gpb_basic_expenditure', null, '301', 'total'),
+        ('three_public_total', 1, 'three_public', 'three_public_total', null, 'total'),
+        ('three_public_outbound', 1, 'three_public', 'three_public_outbound', null, 'total'),
+        ('three_public_reception', 1, 'three_public', 'three_public_reception', null, 'total'),
+        ('three_public_vehicle', 1, 'three_public', 'three_public_vehicle', null, 'total'),
+        ('three_public_vehicle_purchase', 1, 'three_public', 'three_public_vehicle_purchase', null, 'total'),
+        ('three_public_vehicle_operation', 1, 'three_public', 'three_public_vehicle_operation', null, 'total'),
+        ('staff_in_service', 2, 'staffing', 'table_total', null, 'in_service')
+    ) as rules (figure, precedence, table_kind, line_item, subject_code, column_key)
+),
+
+-- prose facts: scope NULL = any scope
+prose_rules as (
+    select * from (values
+        ('total_expenditure', 3, 'total_expenditure', 'all'),
+        ('basic_expenditure', 3, 'basic_expenditure', 'all'),
+        ('basic_expenditure', 4, 'basic_expenditure', 'gpb'),
+        ('basic_expenditure', 5, 'basic_expenditure', 'fiscal'),
+        ('project_expenditure', 3, 'project_expenditure', 'all'),
+        ('project_expenditure', 4, 'project_expenditure', 'gpb'),
+        ('project_expenditure', 5, 'project_expenditure', 'fiscal'),
+        ('personnel_expenditure', 3, 'personnel_expenditure', null),
+        ('public_expenditure', 3, 'public_expenditure', null),
+        ('wage_welfare_expenditure', 2, 'economic_301', null),
+        ('three_public_total', 2, 'three_public_total', null),
+        ('three_public_outbound', 2, 'three_public_outbound', null),
+        ('three_public_reception', 2, 'three_public_reception', null),
+        ('three_public_vehicle', 2, 'three_public_vehicle', null),
+        ('three_public_vehicle_purchase', 2, 'three_public_vehicle_purchase', null),
+        ('three_public_vehicle_operation', 2, 'three_public_vehicle_operation', null),
+        ('operating_expenditure', 1, 'operating_expenditure', null),
+        ('staff_in_service', 1, 'staff_in_service', null),
+        ('staff_funded', 1, 'staff_funded', null),
+        ('staff_actual', 1, 'staff_actual', null),
+        ('staff_retired', 1, 'staff_retired', null),
+        ('staff_authorized', 1, 'staff_authorized', null)
+    ) as rules (figure, precedence, fact_key, scope)
+),
+
+three_public_parts as (
+    select * from (values
+        ('three_public_total'),
+        ('three_public_outbound'),
+        ('three_public_reception'),
+        ('three_public_vehicle'),
+        ('three_public_vehicle_purchase'),
+        ('three_public_vehicle_operation')
+    ) as parts (line_item)
+),
+
+-- ---------------------------------------------------------------- table candidates
+table_printed as (
+    select
+        table_rules.figure,
+        table_rules.precedence,
+        facts.document_id,
+        'table' as source_kind,
+        facts.table_id,
+        facts.table_kind,
+        facts.column_key,
+        coalesce(facts.line_item, facts.subject_code) as line_item,
+        cast(null as varchar) as prose_fact_key,
+        cast(null as varchar) as prose_scope,
+        facts.amount as value,
+        facts.source_location,
+        facts.source_line,
+        facts.source_page,
+        'printed' as derivation
+    from table_rules
+    inner join facts
+        on facts.table_kind = table_rules.table_kind
+        and facts.column_key = table_rules.column_key
+        and (
+            facts.line_item = table_rules.line_item
+            or (
+                table_rules.line_item is null
+                and facts.subject_system = 'economic'
+                and facts.subject_code = table_rules.subject_code
+            )
+        )
+),
+
+-- staffing table without a total row: the sum of its rows
+staffing_sum as (
+    select
+        'staff_in_service' as figure,
+        3 as precedence,
+        facts.document_id,
+        'table' as source_kind,
+        facts.table_id,
+        'staffing' as table_kind,
+        'in_service' as column_key,
+        'sum of rows' as line_item,
+        cast(null as varchar) as prose_fact_key,
+        cast(null as varchar) as prose_scope,
+        sum(facts.amount) as value,
+        min(facts.source_location) as source_location,
+        min(facts.source_line) as source_line,
+        min(facts.source_page) as source_page,
+        'sum of ' || count(*) || ' rows' as derivation
+    from facts
+    where facts.table_kind = 'staffing'
+        and facts.column_key = 'in_service'
+        and coalesce(facts.line_item, '') <> 'table_total'
+    group by facts.document_id, facts.table_id
+),
+
+-- a “三公” table with no amounts means 0 for every part; in a table that prints its total, a blank part is 0
+-- (the vehicle subtotal only when neither of its own parts is printed either)
+three_public_zero as (
+    select
+        three_public_parts.line_item as figure,
+        1 as precedence,
+        tables.document_id,
+        'table' as source_kind,
+        tables.table_id,
+        tables.table_kind,
+        'total' as column_key,
+        three_public_parts.line_item,
+        cast(null as varchar) as prose_fact_key,
+        cast(null as varchar) as prose_scope,
+        0 as value,
+        tables.source_location,
+        tables.start_line as source_line,
+        tables.start_page as source_page,
+        case when tables.is_empty then 'empty table' else 'blank cell' end as derivation
+    from tables
+    cross join three_public_parts
+    where tables.table_kind = 'three_public'
+        and not exists (
+            select 1 from facts
+            where facts.document_id = tables.document_id
+                and facts.table_id = tables.table_id
+                and facts.line_item = three_public_parts.line_item
+                and facts.column_key = 'total'
+        )
+        and (
+            tables.is_empty
+            or (
+                exists (
+                    select 1 from facts
+                    where facts.document_id = tables.document_id
+                        and facts.table_id = tables.table_id
+                        and facts.line_item = 'three_public_total'
+                        and facts.column_key = 'total'
+                )
+                and (
+                    three_public_parts.line_item <> 'three_public_vehicle'
+                    or not exists (
+                        select 1 from facts
+                        where facts.document_id = tables.document_id
+                            and facts.table_id = tables.table_id
+                            and facts.line_item in ('three_public_vehicle_purchase', 'three_public_vehicle_operation')
+                            and facts.column_key = 'total'
+                    )
+                )
+            )
+        )
+),
+
+-- project / reserve are 0 in a table whose total row has no such amount and whose total = the other parts
+basic_table_totals as (
+    select
+        document_id,
+        table_id,
+        table_kind,
+        min(source_location) as source_location,
+        min(source_line) as source_line,
+        min(source_page) as source_page,
+        max(amount) filter (where column_key = 'total') as c_total,
+        max(amount) filter (where column_key = 'basic') as c_basic,
+        max(amount) filter (where column_key = 'project') as c_project,
+        max(amount) filter (where column_key = 'reserve') as c_reserve
+    from facts
+    where table_kind in ('expenditure_summary', 'gpb_expenditure')
+        and line_item = 'table_total'
+    group by document_id, table_id, table_kind
+),
+
+implied_zero as (
+    select
+        'project_expenditure' as figure,
+        case table_kind when 'expenditure_summary' then 1 else 2 end as precedence,
+        document_id,
+        'table' as source_kind,
+        table_id,
+        table_kind,
+        'project' as column_key,
+        'table_total' as line_item,
+        cast(null as varchar) as prose_fact_key,
+        cast(null as varchar) as prose_scope,
+        0 as value,
+        source_location,
+        source_line,
+        source_page,
+        'no project amount in table; total = basic' as derivation
+    from basic_table_totals
+    where c_project is null
+        and c_basic is not null
+        and c_total is not null
+        and abs(c_total - c_basic - coalesce(c_reserve, 0)) <= 0.02
+
+    union all
+
+    select
+        'reserve_expenditure' as figure,
+        case table_kind when 'expenditure_summary' then 1 else 2 end as precedence,
+        document_id,
+        'table' as source_kind,
+        table_id,
+        table_kind,
+        'reserve' as column_key,
+        'table_total' as line_item,
+        cast(null as varchar) as prose_fact_key,
+        cast(null as varchar) as prose_scope,
+        0 as value,
+        source_location,
+        source_line,
+        source_page,
+        'no reserve amount in table; total = basic + project' as derivation
+    from basic_table_totals
+    where c_reserve is null
+        and c_basic is not null
+        and c_total is not null
+        and abs(c_total - c_basic - coalesce(c_project, 0)) <= 0.02
+),
+
+table_candidates as (
+    select * from table_printed
+    union all
+    select * from staffing_sum
+    union all
+    select * from three_public_zero
+    union all
+    select * from implied_zero
+),
+
+-- ---------------------------------------------------------------- prose candidates
+prose_matches as (
+    select
+        prose_rules.figure,
+        prose_rules.precedence,
+        prose.document_id,
+        'prose' as source_kind,
+        cast(null as integer) as table_id,
+        cast(null as varchar) as table_kind,
+        cast(null as varchar) as column_key,
+        cast(null as varchar) as line_item,
+        prose.fact_key as prose_fact_key,
+        prose.scope as prose_scope,
+        prose.value,
+        prose.source_location,
+        prose.source_line,
+        prose.source_page,
+        'printed' as derivation,
+        -- the same value stated again in the same scope is one candidate (its first statement)
+        row_number() over (
+            partition by prose_rules.figure, prose_rules.precedence, prose.document_id, prose.scope, prose.value
+            order by prose.source_page nulls first, prose.source_line nulls first
+        ) as statement_number
+    from prose_rules
+    inner join prose
+        on prose.fact_key = prose_rules.fact_key
+        and (prose_rules.scope is null or prose.scope = prose_rules.scope)
+),
+
+prose_candidates as (
+    select * exclude (statement_number)
+    from prose_matches
+    where statement_number = 1
+),
+
+-- ---------------------------------------------------------------- all
+unioned as (
+    select * from table_candidates
+    union all
+    select * from prose_candidates
+),
+
+final as (
+    select
+        md5(concat_ws('|',
+            unioned.document_id, unioned.figure, unioned.source_kind, unioned.precedence,
+            unioned.table_id, unioned.column_key, unioned.line_item, unioned.prose_fact_key,
+            unioned.prose_scope, unioned.source_location, unioned.value, unioned.derivation
+        )) as candidate_id,
+        unioned.document_id,
+        unioned.figure,
+        {{ money('unioned.value') }} as value,
+        unioned.source_kind,
+        unioned.table_id,
+        unioned.table_kind,
+        unioned.column_key,
+        unioned.line_item,
+        unioned.prose_fact_key,
+        unioned.prose_scope,
+        cast(unioned.precedence as integer) as precedence,
+        unioned.source_location,
+        unioned.source_line,
+        unioned.source_page,
+        unioned.derivation,
+        case when unioned.source_kind = 'table' then coalesce(consistency.is_consistent, false) end
+            as from_consistent_table,
+        unioned.source_kind = 'prose' or coalesce(consistency.is_consistent, false) as is_eligible,
+        scoped.source_scope,
+        scoped.source_scope = 'all'
+            or unioned.figure not in (
+                'total_expenditure', 'basic_expenditure', 'project_expenditure', 'reserve_expenditure'
+            ) as is_comparable
+    from unioned
+    cross join lateral (
+        select
+            case
+                when unioned.source_kind = 'prose' then unioned.prose_scope
+                when unioned.table_kind in (
+                    'income_expenditure_summary', 'income_summary', 'expenditure_summary', 'staffing'
+                ) then 'all'
+                when unioned.table_kind = 'fiscal_grant_summary' then 'fiscal'
+                else 'gpb'
+            end as source_scope
+    ) as scoped
+    left join consistency
+        on consistency.document_id = unioned.document_id
+        and consistency.table_id = unioned.table_id
+)
+
+select * from final

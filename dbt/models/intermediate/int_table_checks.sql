@@ -1,0 +1,306 @@
+-- One row per check that fires on a table's own sums.
+--
+-- Rules (all amounts in 万元; a missing cell counts as 0; a check fires when
+-- abs(found - expected) > tolerance, tolerance = 0.01 × number of terms summed — never a percentage):
+--   subject_children_sum        a subject row vs the sum of the rows of the same table whose parent_code is its
+--                               code, per column (only where such children exist)
+--   table_total_vs_top_level    the table_total row vs the sum of the top-level subject rows (rows whose parent
+--                               is not in the table: the 类 rows when they are printed), per column
+--   total_eq_basic_plus_project per row: total vs basic + project + reserve + business + remit_upward +
+--                               subsidy_subordinate, where basic or project is present
+--   basic_eq_personnel_plus_public per row: basic vs personnel + public, where personnel or public is present;
+--                               in a gpb_basic_expenditure table without a basic column the total column is basic
+-- expected = the sum of the terms, found = the amount printed as their total, difference = found - expected.
+
+with
+
+facts as (
+    select * from {{ ref('stg_table_facts') }}
+),
+
+-- one row per printed data row
+table_rows as (
+    select
+        document_id,
+        table_id,
+        row_index,
+        min(table_kind) as table_kind,
+        min(subject_code) as subject_code,
+        min(parent_code) as parent_code,
+        min(line_item) as line_item,
+        min(row_label) as row_label,
+        min(source_line) as source_line,
+        min(source_page) as source_page
+    from facts
+    group by document_id, table_id, row_index
+),
+
+-- one amount per row × column
+cells as (
+    select
+        document_id,
+        table_id,
+        row_index,
+        column_key,
+        sum(amount) as amount
+    from facts
+    group by document_id, table_id, row_index, column_key
+),
+
+table_columns as (
+    select distinct document_id, table_id, column_key
+    from facts
+),
+
+-- ---------------------------------------------------------------- subject_children_sum
+parent_child as (
+    select
+        parent.document_id,
+        parent.table_id,
+        parent.row_index as parent_row,
+        child.row_index as child_row,
+        coalesce(child.subject_code, child.row_label) as child_key
+    from table_rows as parent
+    inner join table_rows as child
+        on child.document_id = parent.document_id
+        and child.table_id = parent.table_id
+        and child.parent_code = parent.subject_code
+        and child.row_index <> parent.row_index
+    where parent.subject_code is not null
+),
+
+children_sums as (
+    select
+        parent_child.document_id,
+        parent_child.table_id,
+        parent_child.parent_row,
+        table_columns.column_key,
+        sum(coalesce(cells.amount, 0)) as expected,
+        count(*) as term_count,
+        string_agg(parent_child.child_key, ' + ' order by parent_child.child_row) as terms,
+        count(cells.amount) as present_terms
+    from parent_child
+    inner join table_columns
+        on table_columns.document_id = parent_child.document_id
+        and table_columns.table_id = parent_child.table_id
+    left join cells
+        on cells.document_id = parent_child.document_id
+        and cells.table_id = parent_child.table_id
+        and cells.row_index = parent_child.child_row
+        and cells.column_key = table_columns.column_key
+    group by all
+),
+
+rule_children as (
+    select
+        'subject_children_sum' as rule,
+        children_sums.document_id,
+        children_sums.table_id,
+        children_sums.parent_row as row_index,
+        children_sums.column_key,
+        children_sums.expected,
+        coalesce(cells.amount, 0) as found,
+        children_sums.term_count,
+        children_sums.terms
+    from children_sums
+    left join cells
+        on cells.document_id = children_sums.document_id
+        and cells.table_id = children_sums.table_id
+        and cells.row_index = children_sums.parent_row
+        and cells.column_key = children_sums.column_key
+    where children_sums.present_terms > 0 or cells.amount is not null
+),
+
+-- ---------------------------------------------------------------- table_total_vs_top_level
+subject_rows as (
+    select * from table_rows where subject_code is not null
+),
+
+top_level_rows as (
+    select subject_rows.*
+    from subject_rows
+    where subject_rows.parent_code is null
+        or not exists (
+            select 1
+            from subject_rows as parent
+            where parent.document_id = subject_rows.document_id
+                and parent.table_id = subject_rows.table_id
+                and parent.subject_code = subject_rows.parent_code
+        )
+),
+
+top_level_sums as (
+    select
+        top_level_rows.document_id,
+        top_level_rows.table_id,
+        table_columns.column_key,
+        sum(coalesce(cells.amount, 0)) as expected,
+        count(*) as term_count,
+        string_agg(top_level_rows.subject_code, ' + ' order by top_level_rows.row_index) as terms
+    from top_level_rows
+    inner join table_columns
+        on table_columns.document_id = top_level_rows.document_id
+        and table_columns.table_id = top_level_rows.table_id
+    left join cells
+        on cells.document_id = top_level_rows.document_id
+        and cells.table_id = top_level_rows.table_id
+        and cells.row_index = top_level_rows.row_index
+        and cells.column_key = table_columns.column_key
+    group by all
+),
+
+rule_table_total as (
+    select
+        'table_total_vs_top_level' as rule,
+        total_rows.document_id,
+        total_rows.table_id,
+        total_rows.row_index,
+        top_level_sums.column_key,
+        top_level_sums.expected,
+        coalesce(cells.amount, 0) as found,
+        top_level_sums.term_count,
+        top_level_sums.terms
+    from table_rows as total_rows
+    inner join top_level_sums
+        on top_level_sums.document_id = total_rows.document_id
+        and top_level_sums.table_id = total_rows.table_id
+    left join cells
+        on cells.document_id = total_rows.document_id
+        and cells.table_id = total_rows.table_id
+        and cells.row_index = total_rows.row_index
+        and cells.column_key = top_level_sums.column_key
+    where total_rows.line_item = 'table_total'
+),
+
+-- ---------------------------------------------------------------- per-row column identities
+row_columns as (
+    select
+        table_rows.document_id,
+        table_rows.table_id,
+        table_rows.row_index,
+        table_rows.table_kind,
+        max(cells.amount) filter (where cells.column_key = 'total') as c_total,
+        max(cells.amount) filter (where cells.column_key = 'basic') as c_basic,
+        max(cells.amount) filter (where cells.column_key = 'project') as c_project,
+        max(cells.amount) filter (where cells.column_key = 'reserve') as c_reserve,
+        max(cells.amount) filter (where cells.column_key = 'business') as c_business,
+        max(cells.amount) filter (where cells.column_key = 'remit_upward') as c_remit_upward,
+        max(cells.amount) filter (where cells.column_key = 'subsidy_subordinate') as c_subsidy_subordinate,
+        max(cells.amount) filter (where cells.column_key = 'personnel') as c_personnel,
+        max(cells.amount) filter (where cells.column_key = 'public') as c_public
+    from table_rows
+    inner join cells
+        on cells.document_id = table_rows.document_id
+        and cells.table_id = table_rows.table_id
+        and cells.row_index = table_rows.row_index
+    group by all
+),
+
+table_has_column as (
+    select
+        document_id,
+        table_id,
+        bool_or(column_key = 'total') as has_total,
+        bool_or(column_key = 'basic') as has_basic
+    from table_columns
+    group by document_id, table_id
+),
+
+rule_total_basic_project as (
+    select
+        'total_eq_basic_plus_project' as rule,
+        row_columns.document_id,
+        row_columns.table_id,
+        row_columns.row_index,
+        'total' as column_key,
+        coalesce(c_basic, 0) + coalesce(c_project, 0) + coalesce(c_reserve, 0) + coalesce(c_business, 0)
+            + coalesce(c_remit_upward, 0) + coalesce(c_subsidy_subordinate, 0) as expected,
+        coalesce(c_total, 0) as found,
+        (c_basic is not null)::int + (c_project is not null)::int + (c_reserve is not null)::int
+            + (c_business is not null)::int + (c_remit_upward is not null)::int
+            + (c_subsidy_subordinate is not null)::int as term_count,
+        concat_ws(' + ',
+            case when c_basic is not null then 'basic' end,
+            case when c_project is not null then 'project' end,
+            case when c_reserve is not null then 'reserve' end,
+            case when c_business is not null then 'business' end,
+            case when c_remit_upward is not null then 'remit_upward' end,
+            case when c_subsidy_subordinate is not null then 'subsidy_subordinate' end
+        ) as terms
+    from row_columns
+    inner join table_has_column
+        on table_has_column.document_id = row_columns.document_id
+        and table_has_column.table_id = row_columns.table_id
+    where table_has_column.has_total
+        and (c_basic is not null or c_project is not null)
+),
+
+rule_basic_personnel_public as (
+    select
+        'basic_eq_personnel_plus_public' as rule,
+        row_columns.document_id,
+        row_columns.table_id,
+        row_columns.row_index,
+        case
+            when row_columns.table_kind = 'gpb_basic_expenditure' and not table_has_column.has_basic then 'total'
+            else 'basic'
+        end as column_key,
+        coalesce(c_personnel, 0) + coalesce(c_public, 0) as expected,
+        coalesce(
+            case
+                when row_columns.table_kind = 'gpb_basic_expenditure' and not table_has_column.has_basic
+                    then c_total
+                else c_basic
+            end,
+            0
+        ) as found,
+        (c_personnel is not null)::int + (c_public is not null)::int as term_count,
+        concat_ws(' + ',
+            case when c_personnel is not null then 'personnel' end,
+            case when c_public is not null then 'public' end
+        ) as terms
+    from row_columns
+    inner join table_has_column
+        on table_has_column.document_id = row_columns.document_id
+        and table_has_column.table_id = row_columns.table_id
+    where (c_personnel is not null or c_public is not null)
+        and (table_has_column.has_basic
+            or (row_columns.table_kind = 'gpb_basic_expenditure' and table_has_column.has_total))
+),
+
+all_checks as (
+    select * from rule_children
+    union all
+    select * from rule_table_total
+    union all
+    select * from rule_total_basic_project
+    union all
+    select * from rule_basic_personnel_public
+),
+
+evaluated as (
+    select
+        all_checks.rule,
+        all_checks.document_id,
+        all_checks.table_id,
+        table_rows.table_kind,
+        all_checks.row_index,
+        coalesce(table_rows.subject_code, table_rows.line_item, table_rows.row_label) as row_key,
+        all_checks.column_key,
+        {{ source_location('table_rows.source_line', 'table_rows.source_page') }} as location,
+        {{ money('all_checks.expected') }} as expected,
+        {{ money('all_checks.found') }} as found,
+        {{ money('all_checks.found - all_checks.expected') }} as difference,
+        all_checks.terms,
+        cast(all_checks.term_count as integer) as term_count,
+        {{ money('0.01 * all_checks.term_count') }} as tolerance
+    from all_checks
+    inner join table_rows
+        on table_rows.document_id = all_checks.document_id
+        and table_rows.table_id = all_checks.table_id
+        and table_rows.row_index = all_checks.row_index
+)
+
+select *
+from evaluated
+where abs(difference) > tolerance

@@ -1,0 +1,39 @@
+with
+
+source as (
+    select * from {{ source('raw', 'table_facts') }}
+),
+
+renamed as (
+    select
+        -- ids
+        document_id,
+        cast(table_id as integer) as table_id,
+        cast(row_index as integer) as row_index,
+
+        -- row
+        table_kind,
+        row_label,
+        subject_system,
+        nullif(trim(subject_code), '') as subject_code,
+        subject_level,
+        nullif(trim(parent_code), '') as parent_code,
+        code_origin,
+        line_item,
+
+        -- column and amount (万元)
+        column_key,
+        column_label,
+        {{ money('amount') }} as amount,
+        unit_label,
+
+        -- provenance
+        cast(source_line as integer) as source_line,
+        cast(source_page as integer) as source_page,
+        {{ source_location('source_line', 'source_page') }} as source_location,
+        raw_text
+
+    from source
+)
+
+select * from renamed
