@@ -96,6 +96,9 @@ _FULL_PATH = re.compile(
 _CODED = re.compile(r"(?<!\d)(?P<code>\d{7}|\d{5}|\d{3})\s*[-－—]\s*(?P<name>[^\d，。；]+?)\s*" + _NUM)
 
 
+_SHARE = re.compile(r"[，,]?\s*占(?:总支出|总收入|支出)?(?:的)?\s*(?P<pct>\d+(?:\.\d+)?)\s*[%％]")
+
+
 @dataclass
 class _Sentence:
     text: str
@@ -194,6 +197,14 @@ def prose_facts(doc: SourceDocument, document_id: str) -> list[ProseFact]:
     )
 
     def add(key, match, sentence, *, code=None, level=None, unit="万元"):
+        share = _SHARE.match(sentence.text, match.end()) if unit == "万元" else None
+        if share:  # “…1141.27万元，占88.33%”: the stated share, checked against the tables downstream
+            facts.append(ProseFact(
+                document_id=document_id, fact_key=f"{key}_share", subject_code=code, subject_level=level,
+                scope=_scope(sentence.section), value=Decimal(share.group("pct")), value_unit="%",
+                section=sentence.section, sentence=sentence.text[:500], source_line=sentence.line,
+                source_page=sentence.page,
+            ))
         facts.append(ProseFact(
             document_id=document_id, fact_key=str(key), subject_code=code, subject_level=level,
             scope=_scope(sentence.section), value=_amount(match) if unit == "万元" else Decimal(match.group("num")),

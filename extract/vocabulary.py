@@ -86,3 +86,4 @@ class ProseKey(StrEnum):
     STAFF_IN_SERVICE = "staff_in_service"  # 在职人员
     STAFF_RETIRED = "staff_retired"  # 退休 / 离退休人员
     STAFF_FUNDED = "staff_funded"  # 财政供给人员
+    # A money fact followed by “占 88.33%” also yields '<fact_key>_share' (value in %, value_unit '%').
