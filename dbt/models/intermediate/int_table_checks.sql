@@ -10,6 +10,14 @@
 --                               subsidy_subordinate, where basic or project is present
 --   basic_eq_personnel_plus_public per row: basic vs personnel + public, where personnel or public is present;
 --                               in a gpb_basic_expenditure table without a basic column the total column is basic
+--   three_public_parts_sum      “三公” table, per column: the total vs outbound + reception + vehicle (vehicle = its
+--                               subtotal, else purchase + operation), where the total is printed; and the vehicle
+--                               subtotal vs purchase + operation, where the subtotal and a part are printed
+--   summary_total_vs_classes    收支总表 / 财政拨款收支总表, per column: 本年支出合计 (else 支出总计 − 结转下年) vs the
+--                               sum of the 类 rows, where the column prints 类 rows
+--   income_total_eq_expenditure_total  two-sided summary tables, per column: 收入总计 vs 支出总计 (one term)
+-- The line-item rules work on line_item × column_key, not on printed rows: a “三公” table may print all its items as
+-- columns of one row.
 -- expected = the sum of the terms, found = the amount printed as their total, difference = found - expected.
 
 with
@@ -94,6 +102,7 @@ children_sums as (
 rule_children as (
     select
         'subject_children_sum' as rule,
+        cast(null as varchar) as row_key,
         children_sums.document_id,
         children_sums.table_id,
         children_sums.parent_row as row_index,
@@ -152,6 +161,7 @@ top_level_sums as (
 rule_table_total as (
     select
         'table_total_vs_top_level' as rule,
+        cast(null as varchar) as row_key,
         total_rows.document_id,
         total_rows.table_id,
         total_rows.row_index,
@@ -209,6 +219,7 @@ table_has_column as (
 rule_total_basic_project as (
     select
         'total_eq_basic_plus_project' as rule,
+        cast(null as varchar) as row_key,
         row_columns.document_id,
         row_columns.table_id,
         row_columns.row_index,
@@ -238,6 +249,7 @@ rule_total_basic_project as (
 rule_basic_personnel_public as (
     select
         'basic_eq_personnel_plus_public' as rule,
+        cast(null as varchar) as row_key,
         row_columns.document_id,
         row_columns.table_id,
         row_columns.row_index,
@@ -268,6 +280,163 @@ rule_basic_personnel_public as (
             or (row_columns.table_kind = 'gpb_basic_expenditure' and table_has_column.has_total))
 ),
 
+-- ---------------------------------------------------------------- line-item rules (三公 table, summaries)
+line_item_cells as (
+    select
+        document_id,
+        table_id,
+        column_key,
+        line_item,
+        sum(amount) as amount,
+        min(row_index) as row_index
+    from facts
+    where line_item is not null
+    group by document_id, table_id, column_key, line_item
+),
+
+three_public_columns as (
+    select
+        document_id,
+        table_id,
+        column_key,
+        max(amount) filter (where line_item = 'three_public_total') as c_total,
+        max(amount) filter (where line_item = 'three_public_outbound') as c_outbound,
+        max(amount) filter (where line_item = 'three_public_reception') as c_reception,
+        max(amount) filter (where line_item = 'three_public_vehicle') as c_vehicle,
+        max(amount) filter (where line_item = 'three_public_vehicle_purchase') as c_purchase,
+        max(amount) filter (where line_item = 'three_public_vehicle_operation') as c_operation,
+        min(row_index) filter (where line_item = 'three_public_total') as total_row,
+        min(row_index) filter (where line_item = 'three_public_vehicle') as vehicle_row
+    from line_item_cells
+    where line_item like 'three_public%'
+    group by document_id, table_id, column_key
+),
+
+rule_three_public as (
+    select
+        'three_public_parts_sum' as rule,
+        'three_public_total' as row_key,
+        document_id,
+        table_id,
+        total_row as row_index,
+        column_key,
+        coalesce(c_outbound, 0) + coalesce(c_reception, 0)
+            + coalesce(c_vehicle, coalesce(c_purchase, 0) + coalesce(c_operation, 0)) as expected,
+        c_total as found,
+        (c_outbound is not null)::int + (c_reception is not null)::int
+            + case
+                when c_vehicle is not null then 1
+                else (c_purchase is not null)::int + (c_operation is not null)::int
+            end as term_count,
+        concat_ws(' + ',
+            case when c_outbound is not null then 'outbound' end,
+            case when c_reception is not null then 'reception' end,
+            case
+                when c_vehicle is not null then 'vehicle'
+                else concat_ws(' + ',
+                    case when c_purchase is not null then 'vehicle_purchase' end,
+                    case when c_operation is not null then 'vehicle_operation' end)
+            end
+        ) as terms
+    from three_public_columns
+    where c_total is not null
+
+    union all
+
+    select
+        'three_public_parts_sum' as rule,
+        'three_public_vehicle' as row_key,
+        document_id,
+        table_id,
+        vehicle_row as row_index,
+        column_key,
+        coalesce(c_purchase, 0) + coalesce(c_operation, 0) as expected,
+        c_vehicle as found,
+        (c_purchase is not null)::int + (c_operation is not null)::int as term_count,
+        concat_ws(' + ',
+            case when c_purchase is not null then 'vehicle_purchase' end,
+            case when c_operation is not null then 'vehicle_operation' end
+        ) as terms
+    from three_public_columns
+    where c_vehicle is not null
+        and (c_purchase is not null or c_operation is not null)
+),
+
+summary_columns as (
+    select
+        facts.document_id,
+        facts.table_id,
+        facts.column_key,
+        sum(facts.amount) filter (
+            where facts.subject_system = 'function' and length(facts.subject_code) = 3
+        ) as c_classes,
+        count(*) filter (where facts.subject_system = 'function' and length(facts.subject_code) = 3) as class_count,
+        string_agg(facts.subject_code, ' + ' order by facts.row_index) filter (
+            where facts.subject_system = 'function' and length(facts.subject_code) = 3
+        ) as class_codes,
+        max(facts.amount) filter (where facts.line_item = 'expenditure_current_total') as c_current_total,
+        max(facts.amount) filter (where facts.line_item = 'expenditure_total') as c_grand_total,
+        max(facts.amount) filter (where facts.line_item = 'expenditure_carryover_out') as c_carry_out,
+        min(facts.row_index) filter (where facts.line_item = 'expenditure_current_total') as current_total_row,
+        min(facts.row_index) filter (where facts.line_item = 'expenditure_total') as grand_total_row
+    from facts
+    where facts.table_kind in ('income_expenditure_summary', 'fiscal_grant_summary')
+    group by facts.document_id, facts.table_id, facts.column_key
+),
+
+rule_summary_classes as (
+    select
+        'summary_total_vs_classes' as rule,
+        case
+            when c_current_total is not null then 'expenditure_current_total'
+            else 'expenditure_total'
+        end as row_key,
+        document_id,
+        table_id,
+        coalesce(current_total_row, grand_total_row) as row_index,
+        column_key,
+        c_classes + case when c_current_total is null then coalesce(c_carry_out, 0) else 0 end as expected,
+        coalesce(c_current_total, c_grand_total) as found,
+        class_count + case when c_current_total is null and c_carry_out is not null then 1 else 0 end
+            as term_count,
+        class_codes
+            || case when c_current_total is null and c_carry_out is not null then ' + 结转下年' else '' end
+            as terms
+    from summary_columns
+    where class_count > 0
+        and (c_current_total is not null or c_grand_total is not null)
+),
+
+two_sided_columns as (
+    select
+        document_id,
+        table_id,
+        column_key,
+        max(amount) filter (where line_item = 'income_total') as c_income_total,
+        max(amount) filter (where line_item = 'expenditure_total') as c_expenditure_total,
+        min(row_index) filter (where line_item = 'expenditure_total') as expenditure_total_row
+    from line_item_cells
+    where line_item in ('income_total', 'expenditure_total')
+    group by document_id, table_id, column_key
+),
+
+rule_two_sided as (
+    select
+        'income_total_eq_expenditure_total' as rule,
+        'expenditure_total' as row_key,
+        document_id,
+        table_id,
+        expenditure_total_row as row_index,
+        column_key,
+        c_income_total as expected,
+        c_expenditure_total as found,
+        1 as term_count,
+        'income_total' as terms
+    from two_sided_columns
+    where c_income_total is not null
+        and c_expenditure_total is not null
+),
+
 all_checks as (
     select * from rule_children
     union all
@@ -276,6 +445,12 @@ all_checks as (
     select * from rule_total_basic_project
     union all
     select * from rule_basic_personnel_public
+    union all
+    select * from rule_three_public
+    union all
+    select * from rule_summary_classes
+    union all
+    select * from rule_two_sided
 ),
 
 evaluated as (
@@ -285,7 +460,7 @@ evaluated as (
         all_checks.table_id,
         table_rows.table_kind,
         all_checks.row_index,
-        coalesce(table_rows.subject_code, table_rows.line_item, table_rows.row_label) as row_key,
+        coalesce(all_checks.row_key, table_rows.subject_code, table_rows.line_item, table_rows.row_label) as row_key,
         all_checks.column_key,
         {{ source_location('table_rows.source_line', 'table_rows.source_page') }} as location,
         {{ money('all_checks.expected') }} as expected,

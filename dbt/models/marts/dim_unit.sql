@@ -1,9 +1,13 @@
--- One row per budget unit (预算单位) seen in the loaded documents.
+-- One row per budget unit (预算单位) seen in the published documents (a document held back by an error issue does
+-- not count: its year or unit may be the very thing that is wrong).
 
 with
 
 documents as (
     select * from {{ ref('int_documents') }}
+    where document_id in (
+        select document_id from {{ ref('int_documents_publishable') }} where is_publishable
+    )
 ),
 
 final as (

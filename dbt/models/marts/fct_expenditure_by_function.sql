@@ -1,5 +1,6 @@
 -- One row per document × function subject (类/款/项): the budget by 支出功能分类, from the document's one
--- primary source (see int_function_amounts), with missing 款/类 derived from their children.
+-- primary source (see int_function_amounts), with missing 款/类 derived from their children.  Documents with an
+-- error issue are held back (int_documents_publishable).
 
 with
 
@@ -9,6 +10,10 @@ amounts as (
 
 documents as (
     select * from {{ ref('int_documents') }}
+),
+
+publishable as (
+    select document_id from {{ ref('int_documents_publishable') }} where is_publishable
 ),
 
 subjects as (
@@ -35,6 +40,8 @@ final as (
     from amounts
     inner join documents
         on documents.document_id = amounts.document_id
+    inner join publishable
+        on publishable.document_id = amounts.document_id
     left join subjects
         on subjects.code = amounts.subject_code
 )

@@ -1,4 +1,6 @@
--- Every quality issue found while reconciling the raw facts, with how it was resolved.
+-- Every quality issue found while checking a document's facts: the rule and its severity, where it fired, what
+-- was expected and found, and how it was resolved.  Documents held back from the other marts (an error issue)
+-- are listed here too, with document_published = false.
 
 with
 
@@ -6,23 +8,36 @@ issues as (
     select * from {{ ref('int_quality_issues') }}
 ),
 
+publishable as (
+    select * from {{ ref('int_documents_publishable') }}
+),
+
 final as (
     select
-        issue_id,
-        document_id,
-        rule,
-        table_id,
-        table_kind,
-        figure,
-        location,
-        column_key,
-        {{ money('expected') }} as expected,
-        {{ money('found') }} as found,
-        {{ money('difference') }} as difference,
-        severity,
-        detail,
-        resolution
+        issues.issue_id,
+        issues.document_id,
+        issues.rule,
+        issues.table_id,
+        issues.table_kind,
+        issues.figure,
+        issues.location,
+        issues.column_key,
+        {{ money('issues.expected') }} as expected,
+        {{ money('issues.found') }} as found,
+        {{ money('issues.difference') }} as difference,
+        issues.severity,
+        issues.detail,
+        issues.resolution,
+        issues.category,
+        issues.row_key,
+        {{ money('issues.tolerance') }} as tolerance,
+        issues.value_unit,
+        issues.unit_name,
+        issues.fiscal_year,
+        coalesce(publishable.is_publishable, false) as document_published
     from issues
+    left join publishable
+        on publishable.document_id = issues.document_id
 )
 
 select * from final

@@ -1,7 +1,7 @@
--- One row per document: the unit's key budget figures and the ratios built on them.
--- Figures come from int_figures_reconciled (one chosen value per figure), 类 totals from
--- fct_expenditure_by_function.  Money in 万元 DECIMAL(20,6); ratios DECIMAL(12,6), NULL when the
--- denominator is missing or 0.
+-- One row per published document: the unit's key budget figures and the ratios built on them.
+-- Figures and ratios come from int_unit_figures (one chosen value per figure from int_figures_reconciled, 类
+-- totals from the function breakdown).  Money in 万元 DECIMAL(20,6); ratios DECIMAL(12,6), NULL when the
+-- denominator is missing or 0.  A document with an error issue is held back (int_documents_publishable).
 
 with
 
@@ -9,49 +9,16 @@ documents as (
     select * from {{ ref('int_documents') }}
 ),
 
-figures as (
-    select * from {{ ref('int_figures_reconciled') }}
-),
-
-by_function as (
-    select * from {{ ref('fct_expenditure_by_function') }}
+unit_figures as (
+    select * from {{ ref('int_unit_figures') }}
 ),
 
 issues as (
     select * from {{ ref('int_quality_issues') }}
 ),
 
-figure_values as (
-    select
-        document_id,
-        max(value) filter (where figure = 'total_expenditure') as total_expenditure,
-        max(value) filter (where figure = 'basic_expenditure') as basic_expenditure,
-        max(value) filter (where figure = 'project_expenditure') as project_expenditure,
-        max(value) filter (where figure = 'reserve_expenditure') as reserve_expenditure,
-        max(value) filter (where figure = 'personnel_expenditure') as personnel_expenditure,
-        max(value) filter (where figure = 'public_expenditure') as public_expenditure,
-        max(value) filter (where figure = 'wage_welfare_expenditure') as wage_welfare_expenditure,
-        max(value) filter (where figure = 'three_public_total') as three_public_total,
-        max(value) filter (where figure = 'three_public_outbound') as three_public_outbound,
-        max(value) filter (where figure = 'three_public_vehicle_purchase') as three_public_vehicle_purchase,
-        max(value) filter (where figure = 'three_public_vehicle_operation') as three_public_vehicle_operation,
-        max(value) filter (where figure = 'three_public_reception') as three_public_reception,
-        max(value) filter (where figure = 'operating_expenditure') as operating_expenditure,
-        max(value) filter (where figure = 'staff_in_service') as staff_in_service,
-        max(value) filter (where figure = 'staff_funded') as staff_funded
-    from figures
-    group by document_id
-),
-
-function_classes as (
-    select
-        document_id,
-        sum(total_amount) filter (where subject_code = '208') as expenditure_208,
-        sum(total_amount) filter (where subject_code = '210') as expenditure_210,
-        sum(total_amount) filter (where subject_code = '221') as expenditure_221
-    from by_function
-    where subject_level = '类'
-    group by document_id
+publishable as (
+    select * from {{ ref('int_documents_publishable') }}
 ),
 
 quality as (
@@ -64,7 +31,7 @@ quality as (
     group by document_id
 ),
 
-joined as (
+final as (
     select
         documents.document_id,
         documents.unit_name,
@@ -72,75 +39,54 @@ joined as (
         documents.province,
         documents.fiscal_year,
         documents.scope,
-        figure_values.*  exclude (document_id),
-        coalesce(function_classes.expenditure_208, 0) as expenditure_208,
-        coalesce(function_classes.expenditure_210, 0) as expenditure_210,
-        coalesce(function_classes.expenditure_221, 0) as expenditure_221,
-        coalesce(figure_values.staff_in_service, figure_values.staff_funded) as staff_count,
-        case
-            when figure_values.staff_in_service is not null then '在职人员'
-            when figure_values.staff_funded is not null then '财政供给人员'
-        end as staff_basis,
+
+        -- money, 万元
+        unit_figures.total_expenditure,
+        unit_figures.expenditure_208,
+        unit_figures.expenditure_210,
+        unit_figures.expenditure_221,
+        unit_figures.basic_expenditure,
+        unit_figures.project_expenditure,
+        unit_figures.reserve_expenditure,
+        unit_figures.personnel_expenditure,
+        unit_figures.public_expenditure,
+        unit_figures.wage_welfare_expenditure,
+        unit_figures.three_public_total,
+        unit_figures.three_public_outbound,
+        unit_figures.three_public_vehicle_purchase,
+        unit_figures.three_public_vehicle_operation,
+        unit_figures.three_public_reception,
+        unit_figures.operating_expenditure,
+
+        -- staff
+        unit_figures.in_service_staff,
+        unit_figures.staff_basis,
+
+        -- per capita, 万元 per person
+        unit_figures.per_capita_personnel,
+        unit_figures.per_capita_wage_welfare,
+
+        -- shares of total_expenditure
+        unit_figures.three_public_share,
+        unit_figures.share_208,
+        unit_figures.share_210,
+        unit_figures.share_221,
+
+        -- quality
         case
             when quality.has_error then 'error'
             when quality.has_warning then 'warning'
             else 'ok'
         end as quality_status,
-        coalesce(quality.issue_count, 0) as quality_issue_count
+        cast(coalesce(quality.issue_count, 0) as integer) as quality_issue_count
     from documents
-    left join figure_values
-        on figure_values.document_id = documents.document_id
-    left join function_classes
-        on function_classes.document_id = documents.document_id
+    inner join publishable
+        on publishable.document_id = documents.document_id
+    inner join unit_figures
+        on unit_figures.document_id = documents.document_id
     left join quality
         on quality.document_id = documents.document_id
-),
-
-final as (
-    select
-        document_id,
-        unit_name,
-        region,
-        province,
-        fiscal_year,
-        scope,
-
-        -- money, 万元
-        {{ money('total_expenditure') }} as total_expenditure,
-        {{ money('expenditure_208') }} as expenditure_208,
-        {{ money('expenditure_210') }} as expenditure_210,
-        {{ money('expenditure_221') }} as expenditure_221,
-        {{ money('basic_expenditure') }} as basic_expenditure,
-        {{ money('project_expenditure') }} as project_expenditure,
-        {{ money('reserve_expenditure') }} as reserve_expenditure,
-        {{ money('personnel_expenditure') }} as personnel_expenditure,
-        {{ money('public_expenditure') }} as public_expenditure,
-        {{ money('wage_welfare_expenditure') }} as wage_welfare_expenditure,
-        {{ money('three_public_total') }} as three_public_total,
-        {{ money('three_public_outbound') }} as three_public_outbound,
-        {{ money('three_public_vehicle_purchase') }} as three_public_vehicle_purchase,
-        {{ money('three_public_vehicle_operation') }} as three_public_vehicle_operation,
-        {{ money('three_public_reception') }} as three_public_reception,
-        {{ money('operating_expenditure') }} as operating_expenditure,
-
-        -- staff
-        cast(staff_count as integer) as in_service_staff,
-        staff_basis,
-
-        -- per capita, 万元 per person
-        {{ safe_per_capita('personnel_expenditure', 'staff_count') }} as per_capita_personnel,
-        {{ safe_per_capita('wage_welfare_expenditure', 'staff_count') }} as per_capita_wage_welfare,
-
-        -- shares of total_expenditure
-        {{ safe_ratio('three_public_total', 'total_expenditure') }} as three_public_share,
-        {{ safe_ratio('expenditure_208', 'total_expenditure') }} as share_208,
-        {{ safe_ratio('expenditure_210', 'total_expenditure') }} as share_210,
-        {{ safe_ratio('expenditure_221', 'total_expenditure') }} as share_221,
-
-        -- quality
-        quality_status,
-        cast(quality_issue_count as integer) as quality_issue_count
-    from joined
+    where publishable.is_publishable
 )
 
 select * from final

@@ -1,0 +1,109 @@
+"""Extract one disclosure and write it to the raw layer — or quarantine it (隔离) with the reason.
+
+A document that is not a budget disclosure, cannot be read, or trips the parser is *quarantined*: its
+earlier rows are dropped and ``raw.quarantine`` says why.  That is an outcome, not a failure: one bad
+file never stops the load of the others.  Only a failure of the warehouse itself raises.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.defs.raw_documents.folder import document_id_for
+from extract import extract_file
+from extract.load import forget_documents_not_in, load_extraction, record_quarantine
+from extract.model import NotABudgetDisclosure, UnreadableDocument
+
+LOADED = "loaded"
+QUARANTINED = "quarantined"
+MISSING = "missing"
+
+# reason codes stored in raw.quarantine.reason
+NOT_A_BUDGET_DISCLOSURE = "not_a_budget_disclosure"
+UNREADABLE_DOCUMENT = "unreadable_document"
+EXTRACTION_ERROR = "extraction_error"
+LOAD_REJECTED = "load_rejected"
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    """What happened to one file; becomes the asset's materialization metadata."""
+
+    file_name: str
+    status: str  # loaded | quarantined | missing
+    document_id: str = ""
+    unit_name: str = ""
+    fiscal_year: int | None = None
+    document_kind: str = ""
+    table_count: int = 0
+    table_fact_count: int = 0
+    prose_fact_count: int = 0
+    warning_count: int = 0
+    reason: str = ""
+    detail: str = ""
+
+    def as_dict(self) -> dict:
+        return {key: value for key, value in asdict(self).items() if value not in ("", None)}
+
+    def summary(self) -> str:
+        if self.status == LOADED:
+            facts = self.table_fact_count + self.prose_fact_count
+            return f"loaded ({self.unit_name}, {self.fiscal_year}, {facts} facts)"
+        if self.status == QUARANTINED:
+            return f"quarantined: {self.reason} — {self.detail}"
+        return "missing: the file left the raw folder"
+
+
+def load_disclosure_file(con: duckdb.DuckDBPyConnection, path: Path) -> LoadOutcome:
+    """Extract ``path`` and replace its rows in the raw layer, or quarantine it."""
+    if not path.is_file():
+        return LoadOutcome(file_name=path.name, status=MISSING)
+    try:
+        extraction = extract_file(path)
+    except NotABudgetDisclosure as exc:
+        return _quarantine(con, path, NOT_A_BUDGET_DISCLOSURE, str(exc))
+    except UnreadableDocument as exc:
+        return _quarantine(con, path, UNREADABLE_DOCUMENT, str(exc))
+    except Exception as exc:  # noqa: BLE001 — a parser bug is this document's problem, not the load's
+        return _quarantine(con, path, EXTRACTION_ERROR, _describe(exc))
+    try:
+        load_extraction(con, extraction)
+    except (duckdb.ConstraintException, duckdb.ConversionException) as exc:  # the rows, not the warehouse
+        return _quarantine(con, path, LOAD_REJECTED, _describe(exc))
+    doc = extraction.document
+    return LoadOutcome(
+        file_name=path.name,
+        status=LOADED,
+        document_id=doc.document_id,
+        unit_name=doc.unit_name,
+        fiscal_year=doc.fiscal_year,
+        document_kind=doc.document_kind,
+        table_count=len(extraction.tables),
+        table_fact_count=len(extraction.table_facts),
+        prose_fact_count=len(extraction.prose_facts),
+        warning_count=len(extraction.warnings),
+    )
+
+
+def forget_departed_documents(con: duckdb.DuckDBPyConnection, files: Iterable[Path]) -> list[str]:
+    """Drop documents (and quarantine rows) whose file is no longer in the raw folder; returns their ids."""
+    return forget_documents_not_in(con, {document_id_for(path) for path in files})
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection, path: Path, reason: str, detail: str) -> LoadOutcome:
+    document_id = document_id_for(path)
+    record_quarantine(con, path.name, document_id, reason, detail)
+    return LoadOutcome(
+        file_name=path.name, status=QUARANTINED, document_id=document_id, reason=reason, detail=detail
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    frame = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" (at {Path(frame[0].filename).name}:{frame[0].lineno})" if frame else ""
+    return f"{type(exc).__name__}: {exc}{where}"

@@ -1,0 +1,27 @@
+"""The three jobs: load one disclosure, rebuild the marts, or both for the whole folder."""
+
+import dagster as dg
+
+from dagster_project.defs.extraction.assets import raw_disclosure
+from dagster_project.defs.marts.assets import budget_warehouse_dbt
+
+# raw_disclosure and its checks, one partition (file) per run — what the sensor launches
+load_disclosures_job = dg.define_asset_job(
+    "load_disclosures",
+    selection=dg.AssetSelection.assets(raw_disclosure),
+    description="Extract one disclosure (partition = file name) into the raw layer, or quarantine it.",
+)
+
+# dbt build — seeds, staging, marts and their tests — over whatever the raw layer holds
+build_marts_job = dg.define_asset_job(
+    "build_marts",
+    selection=dg.AssetSelection.assets(budget_warehouse_dbt),
+    description="dbt build (seeds, staging, marts, tests) over the raw layer.",
+)
+
+# everything, for a range of partitions (the nightly schedule asks for all of them in one run)
+build_warehouse_job = dg.define_asset_job(
+    "build_warehouse",
+    selection=dg.AssetSelection.assets(raw_disclosure) | dg.AssetSelection.assets(budget_warehouse_dbt),
+    description="Load every disclosure of the raw folder, then dbt build.",
+)

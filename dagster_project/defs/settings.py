@@ -1,0 +1,46 @@
+"""Where the warehouse lives: the raw folder (原始公开文件), the DuckDB file and the dbt project.
+
+Each is read from the environment and resolved to an absolute path; a relative value is taken relative to
+the repository root (not the working directory), so ``dagster dev``, the CLI and pytest agree.
+
+``BUDGET_RAW_DIR``         the folder of disclosures (``*.txt`` text conversions, ``*.pdf``), default ``data/raw``
+``BUDGET_WAREHOUSE``       the DuckDB file, default ``data/warehouse/budget.duckdb``
+``BUDGET_DBT_PROJECT_DIR`` the dbt project, default ``dbt`` (read once, when the definitions are imported)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+DEFAULT_RAW_DIR = "data/raw"
+DEFAULT_WAREHOUSE = "data/warehouse/budget.duckdb"
+DEFAULT_DBT_PROJECT_DIR = "dbt"
+
+
+def resolve_path(value: str | os.PathLike[str]) -> Path:
+    """An absolute path; relative values are relative to the repository root."""
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (REPO_ROOT / path).resolve()
+
+
+@dataclass(frozen=True)
+class WarehouseSettings:
+    raw_dir: Path
+    warehouse_path: Path
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> WarehouseSettings:
+        environ = os.environ if environ is None else environ
+        return cls(
+            raw_dir=resolve_path(environ.get("BUDGET_RAW_DIR") or DEFAULT_RAW_DIR),
+            warehouse_path=resolve_path(environ.get("BUDGET_WAREHOUSE") or DEFAULT_WAREHOUSE),
+        )
+
+
+def dbt_project_dir() -> Path:
+    return resolve_path(os.environ.get("BUDGET_DBT_PROJECT_DIR") or DEFAULT_DBT_PROJECT_DIR)

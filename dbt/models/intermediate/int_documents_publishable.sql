@@ -1,0 +1,37 @@
+-- One row per document: whether its rows may appear in the marts.  A document with an issue of severity `error`
+-- (no usable total expenditure, an implausible fiscal year, a negative total) is held back from
+-- fct_expenditure_by_function, unit_metrics, figure_sources and dim_unit; it stays in raw and in quality_issues.
+-- Only that document is held back, never the load.
+
+with
+
+documents as (
+    select * from {{ ref('int_documents') }}
+),
+
+issues as (
+    select * from {{ ref('int_quality_issues') }}
+),
+
+errors as (
+    select
+        document_id,
+        count(*) as error_count,
+        string_agg(distinct rule, ', ' order by rule) as error_rules
+    from issues
+    where severity = 'error'
+    group by document_id
+),
+
+final as (
+    select
+        documents.document_id,
+        errors.document_id is null as is_publishable,
+        cast(coalesce(errors.error_count, 0) as integer) as error_count,
+        errors.error_rules
+    from documents
+    left join errors
+        on errors.document_id = documents.document_id
+)
+
+select * from final
