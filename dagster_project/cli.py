@@ -1,7 +1,7 @@
 """The ``budget-warehouse`` command.
 
     budget-warehouse build            load every disclosure of the raw folder, then dbt build; print a summary
-    budget-warehouse report DOCUMENT  (not yet implemented)
+    budget-warehouse report DOCUMENT  tables, checks and every key figure's source for one document
 
 Exit status 1 only when the load or dbt itself failed; a quarantined document is not a failure.
 ``--raw-dir``/``--warehouse`` are relative to the working directory; the environment variables
@@ -30,17 +30,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--warehouse", help=f"DuckDB file (default $BUDGET_WAREHOUSE or {DEFAULT_WAREHOUSE})")
     build.add_argument("-v", "--verbose", action="store_true", help="show Dagster's and dbt's log lines")
-    report = commands.add_parser("report", help="report on one document (not yet implemented)")
-    report.add_argument("document", help="document id or file name")
+    report = commands.add_parser("report", help="tables found/empty/missing, checks, key figures with sources")
+    report.add_argument("document", help="document id (or prefix), file name, or part of the unit name")
+    report.add_argument("--warehouse", help=f"DuckDB file (default $BUDGET_WAREHOUSE or {DEFAULT_WAREHOUSE})")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "report":
-        print(f"report {args.document}: not yet implemented", file=sys.stderr)
-        return 2
     settings = WarehouseSettings.from_env()
+    if args.command == "report":
+        from dagster_project.report import print_report
+
+        warehouse = Path(args.warehouse).resolve() if args.warehouse else settings.warehouse_path
+        return print_report(warehouse, args.document)
     if args.raw_dir:
         settings = WarehouseSettings(
             raw_dir=Path(args.raw_dir).resolve(), warehouse_path=settings.warehouse_path

@@ -42,6 +42,36 @@ def print_summary(report: BuildReport, echo: Callable[[str], None] = print) -> N
     echo("")
     for line in comparison_lines(report.settings.warehouse_path):
         echo(line)
+    echo("")
+    for line in issue_lines(report.settings.warehouse_path):
+        echo(line)
+
+
+def issue_lines(warehouse: Path) -> list[str]:
+    """Quality issues per document: counts by severity and the rules that fired."""
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as exc:
+        return [f"(cannot read {warehouse}: {exc})"]
+    try:
+        rows = con.execute(
+            """SELECT d.unit_name, d.document_id,
+                      count(*) FILTER (WHERE q.severity = 'error'),
+                      count(*) FILTER (WHERE q.severity = 'warning'),
+                      count(*) FILTER (WHERE q.severity = 'info'),
+                      string_agg(DISTINCT q.rule, ', ' ORDER BY q.rule) FILTER (WHERE q.severity <> 'info')
+               FROM raw.documents d LEFT JOIN marts.quality_issues q USING (document_id)
+               GROUP BY ALL ORDER BY d.unit_name, d.document_id"""
+        ).fetchall()
+    except duckdb.Error as exc:
+        return [f"(marts.quality_issues not available: {exc})"]
+    finally:
+        con.close()
+    lines = ["quality issues per document (budget-warehouse report DOCUMENT explains one)"]
+    for unit, document_id, errors, warnings, infos, rules in rows:
+        lines.append(f"  {unit} [{document_id}]: {errors} error, {warnings} warning, {infos} info"
+                     + (f" — {rules}" if rules else ""))
+    return lines
 
 
 def comparison_lines(warehouse: Path, columns: Sequence[str] = COMPARISON_COLUMNS) -> list[str]:
@@ -88,11 +118,10 @@ def _cell(value: object, column: str) -> str:
         return str(value)
     if isinstance(value, bool) or column == "fiscal_year":
         return str(value)
-    if isinstance(value, (int, float, Decimal)):
-        number = float(value)
+    if isinstance(value, (int, Decimal)):
         if "share" in column:
-            return f"{number:.3f}" if abs(number) <= 1 else f"{number:.1f}"
-        return f"{number:,.2f}"
+            return f"{value:.3f}" if abs(value) <= 1 else f"{value:.1f}"
+        return f"{value:,.2f}"
     return str(value)
 
 

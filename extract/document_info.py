@@ -15,8 +15,8 @@ from extract.model import NotABudgetDisclosure, SourceDocument
 from extract.text_clean import normalise_parens, squash
 
 _KIND = re.compile(r"(部门|单位)?(预算|决算)")
-_YEAR_TITLE = re.compile(r"(20\d{2})\s*年度?\s*(?:部门|单位)?(?:预算|决算)")
-_YEAR_ANY = re.compile(r"(20\d{2})\s*年")
+_YEAR_TITLE = re.compile(r"((?:19|20)\d{2})\s*年度?\s*(?:部门|单位)?(?:预算|决算)")
+_YEAR_ANY = re.compile(r"((?:19|20)\d{2})\s*年")
 _COVER_STOP = re.compile(r"^(目\s*录|第[一二三四五六七八九十]+部分)")
 _UNIT_SUFFIX = r"(?:局|中心|院|所|站|办公厅|办公室|委员会|委|厅|部|处|馆|会|队|社|办事处|学校|大学|医院|福利院|公司|检察院|法院)"
 _NAME_BEFORE_TITLE = re.compile(

@@ -10,7 +10,7 @@ a failure never leaves half a document.  The caller serialises writers (one Duck
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -113,7 +113,7 @@ def load_extraction(con: duckdb.DuckDBPyConnection, extraction: Extraction) -> N
     """Replace everything the raw layer holds for this document with ``extraction``, atomically."""
     ensure_raw_schema(con)
     doc = extraction.document
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     con.execute("BEGIN TRANSACTION")
     try:
         _delete_document(con, doc.document_id)
@@ -144,7 +144,7 @@ def record_quarantine(
 ) -> None:
     """Quarantine a document: drop whatever it had loaded before and record why, in one transaction."""
     ensure_raw_schema(con)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     con.execute("BEGIN TRANSACTION")
     try:
         _delete_document(con, document_id)

@@ -108,7 +108,8 @@ class _Sentence:
 
 
 def _heading_level(text: str) -> int | None:
-    text = text.rstrip("。")
+    if len(text) <= 20:
+        text = text.rstrip("。")  # “（一）机关运行经费情况。” is still a heading; a numbered sentence is not
     if len(text) > 40 or re.search(r"[。，；,]", text):
         return None
     for level, pattern in _HEADINGS:
@@ -192,7 +193,7 @@ def prose_facts(doc: SourceDocument, document_id: str) -> list[ProseFact]:
         key=len, reverse=True,
     )
     lei_pattern = re.compile(
-        r"(?P<name>" + "|".join(re.escape(n[:-2] if n.endswith("支出") else n) for n in lei_names) + r")"
+        r"(?P<name>" + "|".join(re.escape(n.removesuffix("支出")) for n in lei_names) + r")"
         r"(?:（类）)?(?:支出)?(?:（类）)?" + _IS + _NUM
     )
 

@@ -12,7 +12,7 @@ import csv
 import difflib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from extract.text_clean import clean_name
@@ -135,7 +135,7 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(system: str) -> SubjectCatalogue:
     file_name = "function_subjects.csv" if system == FUNCTION else "economic_subjects.csv"
     subjects, aliases = [], {}

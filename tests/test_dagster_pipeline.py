@@ -17,6 +17,7 @@ from dagster_project.defs.raw_documents.folder import RawFolderResource
 from dagster_project.defs.raw_documents.partitions import disclosures
 from dagster_project.defs.raw_documents.schedule import nightly_build
 from dagster_project.defs.raw_documents.sensor import raw_folder_sensor
+from dagster_project.report import print_report, report_lines
 
 NEWS_FILE = "999_news.txt"
 
@@ -154,3 +155,23 @@ def test_loading_the_same_folder_twice_gives_identical_marts(built):
     assert built.second.ok, built.output
     assert built.before is not None and built.after is not None
     assert built.after == built.before
+
+
+def test_build_summary_lists_issues_per_document(built):
+    assert "quality issues per document" in built.output
+    assert "three_public_table_vs_prose" in built.output  # 长春: 三公 vehicle 5.40 in the table, 0 in the prose
+
+
+def test_report_explains_a_document(built):
+    lines = report_lines(built.warehouse, "辽源")
+    text = "\n".join(lines)
+    assert "Tables found: 11" in text
+    assert "fails its own sums — excluded" in text  # the garbled 一般公共预算支出表
+    assert "Missing standard tables: none" in text
+    personnel = next(line for line in lines if line.strip().startswith("personnel_expenditure"))
+    assert "1,101.59" in personnel and "line 224" in personnel and "conflicting values recorded" in personnel
+    prose_only = "\n".join(report_lines(built.warehouse, "巴中"))
+    assert "Tables found: 0" in prose_only and "operating_exceeds_public_and_three_public" in prose_only
+    said: list[str] = []
+    assert print_report(built.warehouse, NEWS_FILE, echo=said.append) == 1
+    assert "quarantined" in said[0] and "not_a_budget_disclosure" in said[0]

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from extract.model import GridRow
-from extract.text_clean import is_amount, normalise_parens, squash
+from extract.text_clean import is_amount, normalise_parens, parse_amount, squash
 from extract.vocabulary import ColumnKey
 
 CODE_PART_ROLES = {"类": "code_lei", "款": "code_kuan", "项": "code_xiang"}
@@ -43,11 +43,8 @@ def is_index_row(row: GridRow) -> bool:
         return True
     if any(c.startswith("※") for c in cells):
         return True
-    if all(re.fullmatch(r"\*+", c) or is_amount(c) and float(c.replace(",", "")) == 0 for c in cells) and any(
-        re.fullmatch(r"\*+", c) for c in cells
-    ):
-        return True
-    return False
+    stars = [c for c in cells if re.fullmatch(r"\*+", c)]
+    return bool(stars) and all(c in stars or parse_amount(c) == 0 for c in cells)
 
 
 _TOTAL_LABEL = re.compile(r"^(合计|总计|小计|本年收入合计|本年支出合计|收入总计|支出总计|收入合计|支出合计)$")
