@@ -18,6 +18,7 @@ from dagster_project.defs.extraction.checks import (
 )
 from dagster_project.defs.jobs import build_marts_job, build_warehouse_job, load_disclosures_job
 from dagster_project.defs.marts.assets import budget_warehouse_dbt
+from dagster_project.defs.marts.checks import document_quality
 from dagster_project.defs.raw_documents.schedule import nightly_build
 from dagster_project.defs.raw_documents.sensor import raw_folder_sensor
 from dagster_project.defs.resources import build_resources
@@ -27,7 +28,7 @@ from dagster_project.defs.settings import WarehouseSettings
 def build_definitions(settings: WarehouseSettings | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=[raw_disclosure, budget_warehouse_dbt],
-        asset_checks=[document_rows_present, no_duplicate_documents, amounts_not_null],
+        asset_checks=[document_rows_present, no_duplicate_documents, amounts_not_null, document_quality],
         jobs=[load_disclosures_job, build_marts_job, build_warehouse_job],
         schedules=[nightly_build],
         sensors=[raw_folder_sensor],

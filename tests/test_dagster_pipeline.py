@@ -10,9 +10,11 @@ from types import SimpleNamespace
 import dagster as dg
 import duckdb
 import pytest
+from dagster_duckdb import DuckDBResource
 
 from dagster_project.build import build_warehouse
 from dagster_project.definitions import defs
+from dagster_project.defs.marts.checks import document_quality
 from dagster_project.defs.raw_documents.folder import RawFolderResource
 from dagster_project.defs.raw_documents.partitions import disclosures
 from dagster_project.defs.raw_documents.schedule import nightly_build
@@ -175,3 +177,31 @@ def test_report_explains_a_document(built):
     said: list[str] = []
     assert print_report(built.warehouse, NEWS_FILE, echo=said.append) == 1
     assert "quarantined" in said[0] and "not_a_budget_disclosure" in said[0]
+
+
+def test_an_error_holds_back_only_that_document(tmp_path, seed_disclosures):
+    """A copy of a seed dated 2099 (an implausible year) is held back; the original still publishes."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    original = next(p for p in seed_disclosures if p.name.startswith("002_"))
+    shutil.copy(original, raw / original.name)
+    text = original.read_text(encoding="utf-8").replace("2024", "2099")
+    (raw / "002_year_2099.txt").write_text(text, encoding="utf-8")
+    warehouse = tmp_path / "warehouse" / "budget.duckdb"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("BUDGET_RAW_DIR", str(raw))
+        env.setenv("BUDGET_WAREHOUSE", str(warehouse))
+        report = build_warehouse(instance=dg.DagsterInstance.ephemeral(), echo=lambda _: None)
+    assert report.ok and len(report.loaded) == 2
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        years = con.execute("SELECT fiscal_year FROM marts.unit_metrics").fetchall()
+        issues = con.execute(
+            "SELECT rule, severity, document_published FROM marts.quality_issues WHERE fiscal_year = 2099"
+        ).fetchall()
+    finally:
+        con.close()
+    assert years == [(2024,)]
+    assert ("fiscal_year_implausible", "error", False) in issues
+    result = document_quality(dg.build_asset_check_context(), duckdb=DuckDBResource(database=str(warehouse)))
+    assert not result.passed and len(result.metadata["held_back"].value) == 1

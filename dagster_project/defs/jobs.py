@@ -4,6 +4,10 @@ import dagster as dg
 
 from dagster_project.defs.extraction.assets import raw_disclosure
 from dagster_project.defs.marts.assets import budget_warehouse_dbt
+from dagster_project.defs.marts.checks import document_quality
+
+# the dbt assets with their tests, plus the per-document quality check that reads marts.quality_issues
+_marts = dg.AssetSelection.assets(budget_warehouse_dbt) | dg.AssetSelection.checks(document_quality)
 
 # raw_disclosure and its checks, one partition (file) per run — what the sensor launches
 load_disclosures_job = dg.define_asset_job(
@@ -15,13 +19,13 @@ load_disclosures_job = dg.define_asset_job(
 # dbt build — seeds, staging, marts and their tests — over whatever the raw layer holds
 build_marts_job = dg.define_asset_job(
     "build_marts",
-    selection=dg.AssetSelection.assets(budget_warehouse_dbt),
+    selection=_marts,
     description="dbt build (seeds, staging, marts, tests) over the raw layer.",
 )
 
 # everything, for a range of partitions (the nightly schedule asks for all of them in one run)
 build_warehouse_job = dg.define_asset_job(
     "build_warehouse",
-    selection=dg.AssetSelection.assets(raw_disclosure) | dg.AssetSelection.assets(budget_warehouse_dbt),
+    selection=dg.AssetSelection.assets(raw_disclosure) | _marts,
     description="Load every disclosure of the raw folder, then dbt build.",
 )
