@@ -1,7 +1,7 @@
 """Who published the disclosure, for which year, and what it is (部门预算 / 单位预算 / 决算).
 
-Read from the cover: the first lines before the table of contents, joined (a title may wrap, e.g.
-“泉州市泉港区社会保” / “险中心部门预算”).  Documents without a cover name the unit in the first heading
+Read from the cover: the first lines before the table of contents, joined (a title may wrap over two lines:
+“…社会保” / “险中心部门预算”).  Documents without a cover name the unit in the first heading
 (“第一部分 XX局概况”) or in a 编制部门 line.
 """
 

@@ -1,4 +1,4 @@
-"""One dynamic partition per disclosure file (partition key = file name, e.g. ``000_e24d4670d260d34e.txt``)."""
+"""One dynamic partition per disclosure file (partition key = file name, e.g. ``000_report.txt``)."""
 
 import dagster as dg
 
