@@ -7,21 +7,14 @@ print (Decimal, 万元).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from extract import extract_file
-from extract.load import ensure_raw_schema, load_extraction
+from dbt_warehouse import RAW, dbt_build, load_documents
 
-ROOT = Path(__file__).resolve().parents[1]
-RAW = ROOT / "data" / "raw"
-DBT_DIR = ROOT / "dbt"
 LIAOYUAN, CHANGCHUN, CHANGJI, BAZHONG, QUANGANG = "000", "001", "002", "003", "004"
 
 
@@ -29,36 +22,8 @@ LIAOYUAN, CHANGCHUN, CHANGJI, BAZHONG, QUANGANG = "000", "001", "002", "003", "0
 def warehouse(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("marts")
     db = tmp / "budget.duckdb"
-    con = duckdb.connect(str(db))
-    try:
-        ensure_raw_schema(con)
-        for path in sorted(RAW.glob("*.txt")):
-            load_extraction(con, extract_file(path))
-    finally:
-        con.close()
-    env = {**os.environ, "BUDGET_WAREHOUSE": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dbt.cli.main",
-            "build",
-            "--project-dir",
-            str(DBT_DIR),
-            "--profiles-dir",
-            str(DBT_DIR),
-            "--target-path",
-            str(tmp / "target"),
-            "--log-path",
-            str(tmp / "logs"),
-        ],
-        check=False,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, f"dbt build failed:\n{result.stdout[-8000:]}\n{result.stderr[-4000:]}"
+    load_documents(db, sorted(RAW.glob("*.txt")))
+    dbt_build(db, tmp)
     return db
 
 
