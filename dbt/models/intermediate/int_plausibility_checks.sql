@@ -325,21 +325,7 @@ unioned as (
 
 final as (
     select
-        rule,
-        document_id,
-        cast(table_id as integer) as table_id,
-        table_kind,
-        figure,
-        row_key,
-        location,
-        column_key,
-        {{ money('expected') }} as expected,
-        {{ money('found') }} as found,
-        {{ money('found - expected') }} as difference,
-        {{ money('tolerance') }} as tolerance,
-        value_unit,
-        detail,
-        resolution
+        {{ check_firing_columns() }}
     from unioned
 )
 
