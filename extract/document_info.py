@@ -20,14 +20,21 @@ _YEAR_ANY = re.compile(r"((?:19|20)\d{2})\s*年")
 _COVER_STOP = re.compile(r"^(目\s*录|第[一二三四五六七八九十]+部分)")
 _UNIT_SUFFIX = r"(?:局|中心|院|所|站|办公厅|办公室|委员会|委|厅|部|处|馆|会|队|社|办事处|学校|大学|医院|福利院|公司|检察院|法院)"
 _NAME_BEFORE_TITLE = re.compile(
-    r"(?P<name>[\u4e00-\u9fff（）()]{2,40}" + _UNIT_SUFFIX + r"(?:（[^）]{1,8}）)?)(?:\d{4}年度?)?(?:部门|单位)?(?:预算|决算)"
+    r"(?P<name>[\u4e00-\u9fff（）()]{2,40}" + _UNIT_SUFFIX + r"(?:（[^）]{1,8}）)?)(?:\d{0,4}年度?)?(?:部门|单位)?(?:预算|决算)"
 )
 _NAME_AFTER_YEAR = re.compile(r"\d{4}年度?(?P<name>[\u4e00-\u9fff（）]{2,40}" + _UNIT_SUFFIX + r"(?:（[^）]{1,8}）)?)")
 _NAME_IN_HEADING = re.compile(
     r"第一部分\s*(?:\d{4}年度?)?(?P<name>[\u4e00-\u9fff（）]{2,40}" + _UNIT_SUFFIX + r"(?:（[^）]{1,8}）)?)"
     r"(?:\d{4}年度?)?(?:部门|单位)?(?:概况|基本情况)"
 )
-_COMPILER = re.compile(r"编制(?:部门|单位)[：:]\s*(?P<name>[\u4e00-\u9fff（）]{4,40})")
+_COMPILER = re.compile(
+    r"(?:编制|填报)?(?:部门|单位)[：:]\s*(?P<name>[\u4e00-\u9fff（）]{4,40}?)(?=(?:金额)?单位[：:]|[^\u4e00-\u9fff（）]|$)"
+)
+# the cover's own statement of who publishes: 预算主管部门：… / 预算单位：… / 部门名称：…
+_COVER_UNIT = re.compile(
+    r"(?:预算主管部门|主管部门|预算单位|部门名称|单位名称)[：:]\s*(?P<name>[\u4e00-\u9fff（）]{4,40}"
+    + _UNIT_SUFFIX + r"(?:（[^）]{1,8}）)?)"
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +46,7 @@ class DocumentInfo:
     title: str
 
 
-def _cover_text(doc: SourceDocument, limit: int = 12) -> str:
+def _cover_text(doc: SourceDocument, limit: int = 12, separator: str = "") -> str:
     parts = []
     for block in doc.blocks[:limit]:
         if block.paragraph is None:
@@ -48,7 +55,7 @@ def _cover_text(doc: SourceDocument, limit: int = 12) -> str:
         if _COVER_STOP.match(text):
             break
         parts.append(text)
-    return "".join(parts)
+    return separator.join(parts)
 
 
 def _all_text(doc: SourceDocument) -> str:
@@ -65,12 +72,13 @@ def document_info(doc: SourceDocument) -> DocumentInfo:
     if year_match:
         year = int(year_match.group(1))
     else:
-        years = Counter(int(y) for y in _YEAR_ANY.findall(head))
+        years = Counter(int(y) for y in _YEAR_ANY.findall(head)) or Counter(int(y) for y in _YEAR_ANY.findall(text))
         if not years:
             raise NotABudgetDisclosure("no fiscal year found in the title or the first pages")
         year = years.most_common(1)[0][0]
     unit = None
-    for pattern, source in ((_NAME_BEFORE_TITLE, cover), (_NAME_AFTER_YEAR, cover), (_NAME_IN_HEADING, head),
+    for pattern, source in ((_COVER_UNIT, _cover_text(doc, separator="\n")), (_NAME_BEFORE_TITLE, cover), (_NAME_AFTER_YEAR, cover),
+                            (_NAME_IN_HEADING, head),
                             (_COMPILER, text), (_NAME_BEFORE_TITLE, head)):
         match = pattern.search(source)
         if match:

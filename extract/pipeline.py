@@ -15,6 +15,7 @@ from extract.model import (
     source_location,
 )
 from extract.prose import prose_facts
+from extract.readers.pdf import read_pdf
 from extract.readers.text import read_text
 from extract.tables.locate import locate_tables
 from extract.tables.parse import parse_table
@@ -31,7 +32,7 @@ def read_document(path: Path) -> SourceDocument:
     if suffix in TEXT_SUFFIXES:
         return read_text(path)
     if suffix == ".pdf":
-        raise UnreadableDocument("PDF disclosures are not supported yet (text conversions only)")
+        return read_pdf(path)
     raise UnreadableDocument(f"unsupported file type '{suffix or path.name}'")
 
 

@@ -50,7 +50,7 @@ def _p(key, pattern, required=None, excluded=_MONEY_EXCLUDED, unit="万元") -> 
 _THREE_PUBLIC = r"三公"
 PATTERNS: list[_Pattern] = [
     _p(ProseKey.TOTAL_EXPENDITURE,
-       r"(?:收支总预算|支出预算总额|预算总支出|支出总预算|(?<![基本项目])支出预算(?!情况))" + _IS + _NUM),
+       r"(?:收支总预算|支出预算总额|预算总支出|支出总预算|(?<![基本项目])(?<!拨款)支出预算(?!情况))" + _IS + _NUM),
     _p(ProseKey.TOTAL_INCOME, r"(?:收入预算总额|预算总收入|(?<!拨款)收入预算(?!情况))" + _IS + _NUM),
     _p(ProseKey.BASIC_EXPENDITURE, r"(?<![（(])基本支出(?:预算)?" + _IS + _NUM),
     _p(ProseKey.PROJECT_EXPENDITURE, r"(?<!类)项目支出(?:预算)?" + _IS + _NUM),

@@ -16,6 +16,10 @@ class TableKind(StrEnum):
     GPB_BASIC_EXPENDITURE = "gpb_basic_expenditure"  # 一般公共预算基本支出表 (economic classification)
     GPB_PROJECT_EXPENDITURE = "gpb_project_expenditure"  # 一般公共预算项目支出表
     THREE_PUBLIC = "three_public"  # “三公”经费支出表
+    FISCAL_GRANT_EXPENDITURE = "fiscal_grant_expenditure"  # 财政拨款支出(预算)表 (function classification)
+    FISCAL_GRANT_BASIC_EXPENDITURE = "fiscal_grant_basic_expenditure"  # 财政拨款基本支出(预算)表 (economic)
+    OPERATING_EXPENDITURE = "operating_expenditure"  # (一般公共预算)机关运行经费支出(预算)表
+    PROCUREMENT = "procurement"  # 政府采购(支出)预算表
     GOV_FUND_EXPENDITURE = "gov_fund_expenditure"  # 政府性基金预算支出表
     STATE_CAPITAL_EXPENDITURE = "state_capital_expenditure"  # 国有资本经营预算支出表
     PROJECT_EXPENDITURE = "project_expenditure"  # 项目支出表

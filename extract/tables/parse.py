@@ -25,11 +25,14 @@ UNIT_FACTORS = {"万元": Decimal(1), "元": Decimal("0.0001"), "千元": Decima
 
 FUNCTION_KINDS = {
     TableKind.EXPENDITURE_SUMMARY, TableKind.GPB_EXPENDITURE, TableKind.GOV_FUND_EXPENDITURE,
-    TableKind.STATE_CAPITAL_EXPENDITURE, TableKind.GPB_PROJECT_EXPENDITURE,
+    TableKind.STATE_CAPITAL_EXPENDITURE, TableKind.GPB_PROJECT_EXPENDITURE, TableKind.FISCAL_GRANT_EXPENDITURE,
 }
-ECONOMIC_KINDS = {TableKind.GPB_BASIC_EXPENDITURE, TableKind.GPB_ECONOMIC_EXPENDITURE}
+ECONOMIC_KINDS = {
+    TableKind.GPB_BASIC_EXPENDITURE, TableKind.GPB_ECONOMIC_EXPENDITURE, TableKind.FISCAL_GRANT_BASIC_EXPENDITURE,
+    TableKind.OPERATING_EXPENDITURE,
+}
 TWO_SIDED_KINDS = {TableKind.INCOME_EXPENDITURE_SUMMARY, TableKind.FISCAL_GRANT_SUMMARY}
-NO_FACT_KINDS = {TableKind.PROJECT_PERFORMANCE}
+NO_FACT_KINDS = {TableKind.PROJECT_PERFORMANCE, TableKind.PROCUREMENT}
 
 _LINE_ITEMS: list[tuple[re.Pattern[str], LineItem]] = [
     (re.compile(r"^收入总计$"), LineItem.INCOME_TOTAL),
@@ -184,10 +187,12 @@ def _parse_rows(sink: _FactSink, data: list[GridRow], columns: list[Column], sys
             if match and cat:
                 code, label = match.group(1), match.group(2)
         name = clean_name(label)
-        if not code and not name:
-            continue
-        line_item = line_item_of(label) if not code else None
         has_amount = any(parse_amount(row.cells[c.index]) is not None for c in amount_columns if c.index < len(row.cells))
+        if not code and not name:
+            if not (has_amount and not rows_out):
+                continue
+            label = "合计"  # a first data row with amounts and no label at all: the table's total row
+        line_item = line_item_of(label) if not code else None
         resolution = None
         if cat and code and re.fullmatch(r"\d+", code):
             resolution = cat.resolve_printed(code)
@@ -248,12 +253,17 @@ def _parse_two_sided(sink: _FactSink, header: list[GridRow], data: list[GridRow]
 
     paths = column_paths(header, width)
     function = catalogue(FUNCTION)
+    sides = _sides(data, width) or [(0, split, "income"), (split, width, "expenditure")]
     for row in data:
         cells = list(row.cells) + [""] * (width - len(row.cells))
-        for side_start, side_end, side in ((0, split, "income"), (split, width, "expenditure")):
+        for number, (side_start, side_end, side) in enumerate(sides):
             label = squash(cells[side_start])
             if not label:
                 continue
+            for later_start, later_end, _ in sides[number + 1:]:  # a name cell merged across the next side
+                if squash(cells[later_start]):
+                    break
+                side_end = later_end
             row_index = sink.next_row()
             code, name = None, clean_name(label)
             match = _CODE_PREFIX.match(label)
@@ -277,6 +287,24 @@ def _parse_two_sided(sink: _FactSink, header: list[GridRow], data: list[GridRow]
     return "names_only"
 
 
+def _sides(data: list[GridRow], width: int) -> list[tuple[int, int, str]]:
+    """The name+amount sides of a summary table, found from the data: a column of names starts a side.
+
+    Two sides (收入 | 支出) are the rule; some provinces print a third (支出 by function | 支出 by use:
+    基本支出, 项目支出, 单位预留机动经费).  The first side is income, the others expenditure.  Empty when
+    fewer than two name columns are found.
+    """
+    names = []
+    for index in range(width):
+        filled = [cell_text(r.cells[index]) for r in data if index < len(r.cells) and cell_text(r.cells[index])]
+        if filled and sum(1 for c in filled if parse_amount(c) is None) >= 0.8 * len(filled):
+            names.append(index)
+    if len(names) < 2 or names[0] != 0:
+        return []
+    bounds = names + [width]
+    return [(bounds[i], bounds[i + 1], "income" if i == 0 else "expenditure") for i in range(len(names))]
+
+
 # --------------------------------------------------------------------------- “三公” table
 def _parse_three_public(sink: _FactSink, header: list[GridRow], data: list[GridRow], columns: list[Column]) -> None:
     label_columns = [c for c in columns if c.role == "label"] or columns[:1]
@@ -294,10 +322,24 @@ def _parse_three_public(sink: _FactSink, header: list[GridRow], data: list[GridR
                     sink.add(row, row_index, clean_name(row.cells[label_index]), role, column.label,
                              row.cells[column.index], line_item=part)
         return
-    for row in data:  # one column per part
+    by_index = {c.index: c for c in columns}
+    parts = {}
+    for column in columns:  # one column per part
+        part = next((three_public_part(cell) for cell in reversed(column.path) if three_public_part(cell)), None)
+        filled = [cell for cell in column.path if cell]
+        if len(filled) >= 2 and "三公" in filled[-2] and re.search(r"小计|合计", filled[-1]):
+            part = LineItem.THREE_PUBLIC_TOTAL  # “三公”经费 / 小计 beside 会议费, 培训费
+        if part is not None:
+            parts[column.index] = part
+    subtotal_under_three_public = any(
+        part == LineItem.THREE_PUBLIC_TOTAL and "三公" in "".join(by_index[i].path) for i, part in parts.items()
+    )
+    if subtotal_under_three_public:  # the table's own 合计 then also counts 会议费 and 培训费: not the 三公 total
+        parts = {i: p for i, p in parts.items() if p != LineItem.THREE_PUBLIC_TOTAL or "三公" in "".join(by_index[i].path)}
+    for row in data:
         row_index = sink.next_row()
         for column in columns:
-            part = next((three_public_part(cell) for cell in reversed(column.path) if three_public_part(cell)), None)
+            part = parts.get(column.index)
             if part is None or column.index >= len(row.cells):
                 continue
             role = role_of_path(column.path)

@@ -1,0 +1,317 @@
+"""Reader for PDF disclosures: the text layer, page by page, each page routed by its ruling.
+
+Every page yields the same model as a text conversion — ``Paragraph`` lines and ``Grid`` tables in reading
+order, each with its page number — so the table and prose parsers never know a PDF was read:
+
+- a **ruled** page (drawn lines, or cells drawn as rectangles) goes to pdfplumber's table finder with the
+  lines strategy: cells come from the ruling, so a name wrapped inside its cell stays one cell;
+- an **unruled** page whose lines carry amounts goes to camelot's stream parser (columns from the text
+  alignment); its rows are then keyed by subject code: a row holding only a piece of a name is a name
+  wrapped onto a second line and is joined to the row it belongs to (``merge_wrapped_rows``);
+- every text line outside the tables is a ``Paragraph`` (titles, 单位 lines, prose), so titles and unit
+  lines are read exactly as in a text conversion.  Page numbers in the margins are dropped.
+
+Refused with ``UnreadableDocument`` (the load quarantines them): files that are not PDFs, truncated PDFs,
+PDFs that need a password, and scanned PDFs without a text layer.  Why pdfplumber for ruled pages and
+camelot stream for unruled ones: docs/extraction.md (measured on the real PDFs and the rendered seeds).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfplumber.utils.exceptions import PdfminerException
+
+from extract.model import Block, Grid, GridRow, Paragraph, SourceDocument, UnreadableDocument
+from extract.readers.text import content_hash
+from extract.tables.classify import classify_title
+from extract.tables.locate import is_furniture
+from extract.text_clean import is_amount
+
+# pdfplumber's lines strategy; text inside a cell is read with a tight tolerance so CJK keeps no spaces
+RULED_TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines", "text_x_tolerance": 1.5}
+TEXT_X_TOLERANCE = 1.5
+RULE_THICKNESS = 3.0  # points: a filled rectangle thinner than this is a drawn rule
+MIN_CHARS_PER_PAGE = 8  # fewer characters on average: a scan without a text layer
+MARGIN_SHARE = 0.08  # page numbers live in the top/bottom 8 % of the page
+MAX_TITLE_PIECE = 8  # the tail of a broken title line is this short
+MIN_AMOUNT_LINES = 3  # an unruled page needs this many lines with two amounts or more to be a table page
+
+_PAGE_NUMBER = re.compile(r"^(?:[-—–－]\s*)?(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*\d{1,4}|\s*共\s*\d{1,4}\s*页)?(?:\s*[-—–－])?$")
+_AMOUNT_TOKEN = re.compile(r"(?<![\d.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d.])|(?<![\d.,])-?\d+\.\d{1,2}(?![\d.,])")
+_CODE_CELL = re.compile(r"^\d{3}(?:\d{2}){0,2}$|^\d{2}$")
+
+
+@dataclass(frozen=True)
+class PageRoute:
+    """How one page was read: 'ruled' (pdfplumber), 'unruled' (camelot stream) or 'text' (no table)."""
+
+    page: int
+    route: str
+    tables: int
+
+
+def read_pdf(path: Path) -> SourceDocument:
+    doc, _ = read_pdf_with_routes(path)
+    return doc
+
+
+def read_pdf_with_routes(path: Path) -> tuple[SourceDocument, list[PageRoute]]:
+    path = Path(path)
+    data = path.read_bytes()
+    _check_file(data)
+    digest = content_hash(data)
+    doc = SourceDocument(document_id=digest[:16], file_name=path.name, source_format="pdf", content_sha256=digest)
+    routes: list[PageRoute] = []
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            pages = pdf.pages
+            doc.page_count = len(pages)
+            if not pages:
+                raise UnreadableDocument("the PDF has no pages")
+            char_count = 0
+            for number, page in enumerate(pages, start=1):
+                page = page.dedupe_chars()
+                char_count += len(page.chars)
+                blocks, route = _read_page(page, number, path)
+                doc.blocks.extend(blocks)
+                routes.append(route)
+    except UnreadableDocument:
+        raise
+    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
+        raise UnreadableDocument(f"the PDF is encrypted and needs a password ({type(exc).__name__})") from exc
+    except PdfminerException as exc:
+        cause = exc.args[0] if exc.args else exc
+        if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
+            raise UnreadableDocument("the PDF is encrypted and needs a password") from exc
+        raise UnreadableDocument(f"the PDF cannot be parsed: {cause!r}"[:300]) from exc
+    except Exception as exc:  # a damaged file: any parser error is a reason to quarantine, not a crash
+        raise UnreadableDocument(f"the PDF cannot be parsed: {type(exc).__name__}: {exc}"[:300]) from exc
+    doc.blocks = join_broken_titles(doc.blocks)
+    if char_count < MIN_CHARS_PER_PAGE * doc.page_count:
+        raise UnreadableDocument(
+            f"the PDF has no text layer ({char_count} characters on {doc.page_count} page(s)): "
+            "a scan, which would need OCR"
+        )
+    return doc, routes
+
+
+def _check_file(data: bytes) -> None:
+    if not data.strip():
+        raise UnreadableDocument("the file is empty")
+    if b"%PDF-" not in data[:1024]:
+        raise UnreadableDocument("not a PDF file (no %PDF header)")
+    if b"%%EOF" not in data[-2048:]:
+        raise UnreadableDocument("the PDF is truncated (no %%EOF marker at its end)")
+
+
+# --------------------------------------------------------------------------- one page
+@dataclass
+class _Placed:
+    top: float
+    block: Block
+
+
+def _read_page(page, number: int, path: Path) -> tuple[list[Block], PageRoute]:
+    lines = _text_lines(page)
+    placed: list[_Placed] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    route = "text"
+    if page.lines or page.rects:
+        ruled = page.filter(_is_not_background) if any(_is_background(r) for r in page.rects) else page
+        for table in ruled.find_tables(RULED_TABLE_SETTINGS):
+            rows = [r for r in table.extract(x_tolerance=TEXT_X_TOLERANCE) if any(c for c in r)]
+            if len(rows) < 2 or max(sum(1 for c in r if c) for r in rows) < 2:
+                continue  # a frame around text, not a table
+            head, body, _ = _peel_text_rows(rows, keep_tail=True)
+            for i, cells in enumerate(head):
+                for j, text in enumerate(_cell_lines(cells)):
+                    placed.append(_Placed(table.bbox[1] - 1 + i * 0.01 + j * 0.001, _paragraph(text, number)))
+            if body:
+                grid = Grid(rows=[_grid_row(cells, number) for cells in body], page=number)
+                placed.append(_Placed(table.bbox[1], Block(grid=grid)))
+            boxes.append(table.bbox)
+        route = "ruled" if boxes else route
+    if not boxes and _looks_tabular(lines):
+        for top, bbox, rows in _stream_tables(path, number, page.height):
+            rows = merge_wrapped_rows(rows)
+            head, body, tail = _peel_text_rows(rows)
+            for i, text in enumerate(t for cells in head for t in _cell_lines(cells)):
+                placed.append(_Placed(top - 1 + i * 0.001, _paragraph(text, number)))
+            if body:
+                placed.append(_Placed(top, Block(grid=Grid(rows=[_grid_row(c, number) for c in body], page=number))))
+            for i, text in enumerate(t for cells in tail for t in _cell_lines(cells)):
+                placed.append(_Placed(bbox[3] + i * 0.001, _paragraph(text, number)))
+            boxes.append(bbox)
+        route = "unruled" if boxes else route
+    height = float(page.height)
+    for line in lines:
+        middle = (line["top"] + line["bottom"]) / 2
+        if any(x0 - 1 <= (line["x0"] + line["x1"]) / 2 <= x1 + 1 and top - 1 <= middle <= bottom + 1
+               for x0, top, x1, bottom in boxes):
+            continue
+        text = line["text"].strip()
+        if not text:
+            continue
+        in_margin = line["top"] < height * MARGIN_SHARE or line["bottom"] > height * (1 - MARGIN_SHARE)
+        if in_margin and _PAGE_NUMBER.match(text.replace(" ", "")):
+            continue
+        placed.append(_Placed(line["top"], _paragraph(text, number)))
+    placed.sort(key=lambda p: p.top)
+    return [p.block for p in placed], PageRoute(number, route, len(boxes))
+
+
+def _text_lines(page) -> list[dict]:
+    return page.extract_text_lines(strip=True, return_chars=False, x_tolerance=TEXT_X_TOLERANCE)
+
+
+def _is_background(obj) -> bool:
+    """A filled, unstroked rectangle larger than a rule: a page or cell background, not a border."""
+    return (obj.get("object_type") == "rect" and not obj.get("stroke")
+            and obj["width"] > RULE_THICKNESS and obj["height"] > RULE_THICKNESS)
+
+
+def _is_not_background(obj) -> bool:
+    return not _is_background(obj)
+
+
+def _cell_lines(cells) -> list[str]:
+    """The text lines of a row lifted out of a table (a title and unit line drawn inside the frame)."""
+    return [line.strip() for cell in cells if cell for line in str(cell).splitlines() if line.strip()]
+
+
+def _paragraph(text: str, page: int) -> Block:
+    return Block(paragraph=Paragraph(text=text, page=page))
+
+
+def _clean_cell(cell: str | None) -> str:
+    """A cell's text on one line: a name wrapped inside its cell is one name (CJK joins without a space)."""
+    if not cell:
+        return ""
+    parts = [p.strip() for p in cell.splitlines() if p.strip()]
+    joined = ""
+    for part in parts:
+        if joined and re.search(r"[A-Za-z0-9]$", joined) and re.match(r"[A-Za-z]", part):
+            joined += " "
+        joined += part
+    return joined
+
+
+def _grid_row(cells, page: int) -> GridRow:
+    cleaned = tuple(_clean_cell(c) for c in cells)
+    return GridRow(cells=cleaned, page=page, raw_text="\t".join(cleaned))
+
+
+def join_broken_titles(blocks: list[Block]) -> list[Block]:
+    """A table title the layout broke over lines (“…支出预” / “” ”” / “算表”) is one title line again.
+
+    A line that is not a title joins the next one or two short lines of its page when together they name
+    a table.
+    """
+    out: list[Block] = []
+    i = 0
+    while i < len(blocks):
+        first = blocks[i].paragraph
+        taken = 1
+        if first is not None and classify_title(first.text) is None:
+            joined = first.text
+            for j in (i + 1, i + 2):
+                nxt = blocks[j].paragraph if j < len(blocks) else None
+                if nxt is None or nxt.page != first.page or len(nxt.text.replace(" ", "")) > MAX_TITLE_PIECE:
+                    break
+                joined += nxt.text
+                if classify_title(joined) is not None:
+                    taken = j - i + 1
+                    break
+        out.append(_paragraph(joined, first.page) if taken > 1 else blocks[i])
+        i += taken
+    return out
+
+
+# --------------------------------------------------------------------------- unruled pages
+def _looks_tabular(lines: list[dict]) -> bool:
+    return sum(1 for line in lines if len(_AMOUNT_TOKEN.findall(line["text"])) >= 2) >= MIN_AMOUNT_LINES
+
+
+def _stream_tables(path: Path, number: int, page_height: float):
+    """camelot stream on one page: (top, bbox in pdfplumber's top-left coordinates, rows of cells)."""
+    import camelot  # imported on first use: ruled PDFs never pay for it
+
+    tables = camelot.read_pdf(str(path), pages=str(number), flavor="stream", suppress_stdout=True)
+    out = []
+    for table in tables:
+        x1, y1, x2, y2 = table._bbox  # PDF coordinates, origin bottom-left
+        bbox = (float(x1), float(page_height) - float(y2), float(x2), float(page_height) - float(y1))
+        rows = [[str(c) for c in row] for row in table.df.values.tolist()]
+        out.append((bbox[1], bbox, rows))
+    return out
+
+
+def _has_amount(cells: list[str]) -> bool:
+    return any(is_amount(_clean_cell(c)) and not re.fullmatch(r"\d{4}", _clean_cell(c)) for c in cells if c)
+
+
+def _has_code(cells: list[str]) -> bool:
+    return any(_CODE_CELL.match(_clean_cell(c)) for c in cells[:4] if c)
+
+
+def merge_wrapped_rows(rows: list[list[str]]) -> list[list[str]]:
+    """Rejoin names wrapped onto a second text line of an unruled table.
+
+    Rows are keyed by their subject code (or their amounts): a row after the first data row that holds
+    neither a code nor an amount, only text, is the rest of a name.  It joins the data row above it, unless
+    that row's name cell is complete and the row below has a code but an empty name (a name printed
+    above its code line).
+    """
+    out: list[list[str]] = []
+    seen_data = False
+    pending_prefix: list[str] | None = None
+    for cells in rows:
+        cells = [_clean_cell(c) for c in cells]
+        filled = [i for i, c in enumerate(cells) if c]
+        is_data = _has_amount(cells) or _has_code(cells)
+        if is_data:
+            if pending_prefix is not None:
+                for i, text in enumerate(pending_prefix):
+                    if text and i < len(cells):
+                        cells[i] = text + cells[i]
+                pending_prefix = None
+            seen_data = True
+            out.append(cells)
+            continue
+        if not seen_data or not filled:
+            out.append(cells)
+            continue
+        previous = out[-1]
+        if all(i < len(previous) for i in filled):
+            for i in filled:
+                previous[i] = previous[i] + cells[i]
+        else:
+            pending_prefix = cells
+    return out
+
+
+def _peel_text_rows(rows: list[list[str]], keep_tail: bool = False):
+    """Rows inside a table's box that are text lines: a title or unit line above, a note below (unruled only).
+
+    Returns (head, body, tail) as lists of rows.
+    """
+
+    def single(cells: list[str]) -> bool:
+        if _has_amount(cells):
+            return False
+        filled = [c for c in cells if c]
+        lines = _cell_lines(cells)
+        return len(filled) <= 1 and not keep_tail or all(is_furniture(t) or classify_title(t) is not None for t in lines)
+
+    start, end = 0, len(rows)
+    while start < end and single(rows[start]):
+        start += 1
+    while not keep_tail and end > start and single(rows[end - 1]) and not _has_code(rows[end - 1]):
+        end -= 1
+    return rows[:start], rows[start:end], rows[end:]
