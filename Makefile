@@ -1,8 +1,8 @@
-# Budget warehouse: make setup | run | test | dagster | lint
+# Budget warehouse: make setup | run | test | dashboard | dagster | lint | system-deps
 # Needs only python3 and make: `setup` installs uv (with pip, into the user's scripts folder) when missing.
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test dagster lint
+.PHONY: help setup run test dashboard dagster lint system-deps
 
 # uv: on PATH, else where `pip install --user` puts it. Expanded when a recipe runs (recursive `?=`),
 # so a uv installed by `setup` is found by the targets that follow.
@@ -10,13 +10,21 @@ UV_USER_BIN = $(shell python3 -c 'import sysconfig as s; f = getattr(s, "get_pre
 UV ?= $(or $(shell command -v uv 2>/dev/null),$(UV_USER_BIN)/uv)
 
 DAGSTER_HOME_DIR := $(CURDIR)/.dagster_home
+DASHBOARD_PORT ?= 8501
+
+# what the tests need beyond Python: Debian's chromium (+ driver) for the dashboard's browser test, CJK fonts,
+# (WenQuanYi Zen Hei: a TrueType font reportlab can embed when rendering the seeds as PDFs), LibreOffice and
+# poppler for the document conversions
+SYSTEM_PACKAGES := chromium chromium-driver fonts-noto-cjk fonts-wqy-zenhei libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils
 
 help:
 	@echo "make setup    install uv if missing, then uv sync --frozen"
 	@echo "make run      setup, then budget-warehouse build (data/raw -> data/warehouse/budget.duckdb)"
-	@echo "make test     setup, then pytest"
+	@echo "make test     setup and system-deps, then pytest"
+	@echo "make dashboard  the Streamlit dashboard on the published marts (http://localhost:$(DASHBOARD_PORT)); make run first"
 	@echo "make dagster  the Dagster UI (dagster dev) with DAGSTER_HOME=.dagster_home"
 	@echo "make lint     ruff check ."
+	@echo "make system-deps  apt-get install $(SYSTEM_PACKAGES) when one is missing"
 
 setup:
 	@uv="$(UV)"; \
@@ -36,8 +44,32 @@ setup:
 run: setup
 	"$(UV)" run budget-warehouse build
 
-test: setup
+test: setup system-deps
 	"$(UV)" run pytest
+
+# The dashboard reads the read-only copy of the marts that every successful build publishes
+# (data/warehouse/published/budget_marts.duckdb, or $$BUDGET_PUBLISHED), never the warehouse itself.
+dashboard: setup
+	@"$(UV)" run python -c "from dashboard.data import published_file; p = published_file(); \
+	print(f'dashboard on {p}' if p.exists() else f'No published marts at {p} yet: run make run first.')"
+	"$(UV)" run streamlit run dashboard/server.py --server.headless true --server.port $(DASHBOARD_PORT) \
+		--browser.gatherUsageStats false --client.toolbarMode minimal
+
+system-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing /usr/bin/chromium"; \
+	[ -x /usr/bin/chromedriver ] || missing="$$missing /usr/bin/chromedriver"; \
+	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
+	[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing="$$missing fonts-wqy-zenhei"; \
+	command -v soffice >/dev/null 2>&1 || missing="$$missing soffice"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing pdftoppm"; \
+	if [ -z "$$missing" ]; then echo "system packages present (chromium, chromedriver, CJK fonts, soffice, pdftoppm)"; exit 0; fi; \
+	echo "missing:$$missing; installing: $(SYSTEM_PACKAGES)"; \
+	command -v apt-get >/dev/null 2>&1 || { echo "no apt-get here: install$$missing with your package manager"; exit 1; }; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	else echo "not root and no sudo: run as root: apt-get install -y $(SYSTEM_PACKAGES)"; exit 1; fi; \
+	$$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $(SYSTEM_PACKAGES)
 
 dagster: setup
 	@mkdir -p "$(DAGSTER_HOME_DIR)"

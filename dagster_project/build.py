@@ -3,7 +3,8 @@
 1. register a ``disclosures`` partition per file of the raw folder (and drop those of departed files);
 2. materialise ``raw_disclosure`` (and its checks) for each file — loaded or quarantined;
 3. forget documents whose file left the folder;
-4. materialise the dbt assets (``dbt build``: seeds, models, tests);
+4. materialise the dbt assets (``dbt build``: seeds, models, tests), then — only when dbt succeeded —
+   ``published_marts``: the read-only copy of the marts that the dashboard and BI tools read;
 5. summarise: documents loaded / quarantined and the comparison table of ``marts.unit_metrics``.
 
 The Dagster instance is ``DAGSTER_HOME`` when that is set (runs then show in ``dagster dev``), otherwise an
@@ -30,6 +31,7 @@ from dagster_project.defs.extraction.loading import (
 from dagster_project.defs.raw_documents.partitions import sync_disclosure_partitions
 from dagster_project.defs.resources import warehouse_connection
 from dagster_project.defs.settings import WarehouseSettings
+from dagster_project.publish import PUBLISHED_MARTS_ASSET
 from dagster_project.summary import print_summary
 
 DBT_TAIL_LINES = 40  # dbt log lines shown when dbt build fails
@@ -47,10 +49,14 @@ class BuildReport:
     forgotten: list[str] = field(default_factory=list)
     dbt_ran: bool = False
     dbt_error: str | None = None
+    published: Path | None = None  # the published copy of the marts, when this build published it
+    publish_error: str | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.failed_loads and self.dbt_ran and self.dbt_error is None
+        return (
+            not self.failed_loads and self.dbt_ran and self.dbt_error is None and self.publish_error is None
+        )
 
     @property
     def loaded(self) -> list[LoadOutcome]:
@@ -140,6 +146,11 @@ def _build_marts(
         result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
     report.dbt_ran = True
     dbt_lines = dbt_output.getvalue().splitlines()
+    failed_steps = {e.step_key for e in result.all_events if e.is_step_failure}
+    if not result.success and failed_steps == {PUBLISHED_MARTS_ASSET}:
+        report.publish_error = _failure_message(result)
+        echo(f"dbt build done; publishing FAILED: {report.publish_error} (the previous publication stays)")
+        return
     if not result.success:
         report.dbt_error = _failure_message(result)
         for line in dbt_lines[-DBT_TAIL_LINES:]:
@@ -154,6 +165,19 @@ def _build_marts(
         "dbt build done"
         + (f": {done}" if done else "")
         + (f"; failing tests: {', '.join(failed_tests)}" if failed_tests else "")
+    )
+    _echo_publication(result, report, echo)
+
+
+def _echo_publication(result: dg.ExecuteInProcessResult, report: BuildReport, echo: Echo) -> None:
+    materializations = result.asset_materializations_for_node(PUBLISHED_MARTS_ASSET)
+    if not materializations:
+        return
+    metadata = {key: value.value for key, value in materializations[-1].metadata.items()}
+    report.published = Path(metadata["path"])
+    echo(
+        f"published {metadata.get('published_documents', '?')} document(s) read-only to {report.published}"
+        " (make dashboard reads it)"
     )
 
 

@@ -11,6 +11,7 @@ Exit status 1 only when the load or dbt itself failed; a quarantined document is
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -45,11 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         warehouse = Path(args.warehouse).resolve() if args.warehouse else settings.warehouse_path
         return print_report(warehouse, args.document)
     if args.raw_dir:
-        settings = WarehouseSettings(
-            raw_dir=Path(args.raw_dir).resolve(), warehouse_path=settings.warehouse_path
-        )
+        settings = dataclasses.replace(settings, raw_dir=Path(args.raw_dir).resolve())
     if args.warehouse:
-        settings = WarehouseSettings(raw_dir=settings.raw_dir, warehouse_path=Path(args.warehouse).resolve())
+        settings = dataclasses.replace(settings, warehouse_path=Path(args.warehouse).resolve())
     os.environ["BUDGET_WAREHOUSE"] = str(settings.warehouse_path)  # for dbt, which reads it from the profile
 
     from dagster_project.build import build_warehouse

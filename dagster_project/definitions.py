@@ -1,6 +1,7 @@
 """The Dagster code location ``budget_warehouse`` (``dagster dev`` loads ``defs`` from here).
 
     raw folder ──sensor / nightly schedule──▶ raw_disclosure (one partition per file) ──▶ dbt: staging ─▶ marts
+        ──▶ published_marts (read-only copy for the dashboard and BI tools)
 
 ``build_definitions(settings)`` binds the resources to explicit paths; the CLI and the tests call it after
 reading the environment, ``defs`` is built from the environment at import.
@@ -19,6 +20,7 @@ from dagster_project.defs.extraction.checks import (
 from dagster_project.defs.jobs import build_marts_job, build_warehouse_job, load_disclosures_job
 from dagster_project.defs.marts.assets import budget_warehouse_dbt
 from dagster_project.defs.marts.checks import document_quality
+from dagster_project.defs.publish.assets import published_marts
 from dagster_project.defs.raw_documents.schedule import nightly_build
 from dagster_project.defs.raw_documents.sensor import raw_folder_sensor
 from dagster_project.defs.resources import build_resources
@@ -27,7 +29,7 @@ from dagster_project.defs.settings import WarehouseSettings
 
 def build_definitions(settings: WarehouseSettings | None = None) -> dg.Definitions:
     return dg.Definitions(
-        assets=[raw_disclosure, budget_warehouse_dbt],
+        assets=[raw_disclosure, budget_warehouse_dbt, published_marts],
         asset_checks=[document_rows_present, no_duplicate_documents, amounts_not_null, document_quality],
         jobs=[load_disclosures_job, build_marts_job, build_warehouse_job],
         schedules=[nightly_build],

@@ -31,6 +31,9 @@ _COMPILER = re.compile(
     r"(?:编制|填报)?(?:部门|单位)[：:]\s*(?P<name>[\u4e00-\u9fff（）]{4,40}?)(?=(?:金额)?单位[：:]|[^\u4e00-\u9fff（）]|$)"
 )
 # the cover's own statement of who publishes: 预算主管部门：… / 预算单位：… / 部门名称：…
+_COVER_DEPARTMENT = re.compile(
+    r"(?:预算主管部门|主管部门)[：:]\s*(?P<name>[\u4e00-\u9fff（）]{4,40}" + _UNIT_SUFFIX + r"(?:（[^）]{1,8}）)?)"
+)
 _COVER_UNIT = re.compile(
     r"(?:预算主管部门|主管部门|预算单位|部门名称|单位名称)[：:]\s*(?P<name>[\u4e00-\u9fff（）]{4,40}"
     + _UNIT_SUFFIX + r"(?:（[^）]{1,8}）)?)"
@@ -44,6 +47,7 @@ class DocumentInfo:
     document_kind: str
     scope: str
     title: str
+    department_name: str | None = None
 
 
 def _cover_text(doc: SourceDocument, limit: int = 12, separator: str = "") -> str:
@@ -90,7 +94,10 @@ def document_info(doc: SourceDocument) -> DocumentInfo:
     kind_match = re.search(r"(部门|单位)(预算|决算)", kind_text)
     scope = kind_match.group(1) if kind_match else "部门"
     nature = kind_match.group(2) if kind_match else ("决算" if "决算" in cover else "预算")
+    department = _COVER_DEPARTMENT.search(_cover_text(doc, separator="\n"))
+    department_name = department.group("name") if department and scope == "单位" else None
     return DocumentInfo(
+        department_name=department_name if department_name != unit else None,
         unit_name=unit,
         fiscal_year=year,
         document_kind=f"{scope}{nature}",

@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS raw.documents (
     extractor_version VARCHAR NOT NULL,
     loaded_at TIMESTAMP NOT NULL
 );
+ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS department_name VARCHAR;
 CREATE TABLE IF NOT EXISTS raw.tables (
     document_id VARCHAR NOT NULL,
     table_id INTEGER NOT NULL,
@@ -117,8 +118,9 @@ def load_extraction(con: duckdb.DuckDBPyConnection, extraction: Extraction) -> N
     con.execute("BEGIN TRANSACTION")
     try:
         _delete_document(con, doc.document_id)
+        fields = [f.name for f in dataclasses.fields(doc)]
         con.execute(
-            "INSERT INTO raw.documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO raw.documents ({', '.join(fields)}, loaded_at) VALUES ({', '.join(['?'] * (len(fields) + 1))})",
             [*dataclasses.astuple(doc), now],
         )
         if extraction.tables:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"  # 2: PDF reader
 
 
 # --------------------------------------------------------------------------- document model
@@ -78,6 +78,7 @@ class DocumentRecord:
     scope: str  # '部门' | '单位'
     title: str
     extractor_version: str = EXTRACTOR_VERSION
+    department_name: str | None = None  # 预算主管部门 of a 单位预算, when its cover names one other than the unit
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ def extract_document(doc: SourceDocument) -> Extraction:
         document_id=doc.document_id, file_name=doc.file_name, source_format=doc.source_format,
         content_sha256=doc.content_sha256, unit_name=info.unit_name, fiscal_year=info.fiscal_year,
         document_kind=info.document_kind, scope=info.scope, title=info.title,
+        department_name=info.department_name,
     )
     extraction = Extraction(document=record)
     for table_id, located in enumerate(locate_tables(doc), start=1):

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from dbt_warehouse import RAW, dbt_build, load_documents
 
 LIAOYUAN, CHANGCHUN, CHANGJI, BAZHONG, QUANGANG = "000", "001", "002", "003", "004"

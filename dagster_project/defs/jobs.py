@@ -1,13 +1,19 @@
-"""The three jobs: load one disclosure, rebuild the marts, or both for the whole folder."""
+"""The three jobs: load one disclosure, rebuild the marts (and publish them), or both for the whole folder."""
 
 import dagster as dg
 
 from dagster_project.defs.extraction.assets import raw_disclosure
 from dagster_project.defs.marts.assets import budget_warehouse_dbt
 from dagster_project.defs.marts.checks import document_quality
+from dagster_project.defs.publish.assets import published_marts
 
-# the dbt assets with their tests, plus the per-document quality check that reads marts.quality_issues
-_marts = dg.AssetSelection.assets(budget_warehouse_dbt) | dg.AssetSelection.checks(document_quality)
+# the dbt assets with their tests, plus the per-document quality check that reads marts.quality_issues,
+# then the read-only copy of the marts for readers (skipped when dbt build fails)
+_marts = (
+    dg.AssetSelection.assets(budget_warehouse_dbt)
+    | dg.AssetSelection.checks(document_quality)
+    | dg.AssetSelection.assets(published_marts)
+)
 
 # raw_disclosure and its checks, one partition (file) per run — what the sensor launches
 load_disclosures_job = dg.define_asset_job(
@@ -20,12 +26,12 @@ load_disclosures_job = dg.define_asset_job(
 build_marts_job = dg.define_asset_job(
     "build_marts",
     selection=_marts,
-    description="dbt build (seeds, staging, marts, tests) over the raw layer.",
+    description="dbt build (seeds, staging, marts, tests) over the raw layer, then publish the marts.",
 )
 
 # everything, for a range of partitions (the nightly schedule asks for all of them in one run)
 build_warehouse_job = dg.define_asset_job(
     "build_warehouse",
     selection=dg.AssetSelection.assets(raw_disclosure) | _marts,
-    description="Load every disclosure of the raw folder, then dbt build.",
+    description="Load every disclosure of the raw folder, then dbt build, then publish the marts.",
 )

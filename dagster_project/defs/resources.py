@@ -3,6 +3,7 @@
 ``duckdb``      dagster-duckdb ``DuckDBResource`` on the warehouse file
 ``dbt``         ``DbtCliResource`` on the cached ``DbtProject`` (``dbt/``, profiles in ``dbt/``)
 ``raw_folder``  the folder of disclosures
+``published``   the read-only copy of the marts published after each successful build
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.marts.project import budget_dbt_project
+from dagster_project.defs.publish.resource import PublishedMartsResource
 from dagster_project.defs.raw_documents.folder import RawFolderResource
 from dagster_project.defs.settings import WarehouseSettings
 
@@ -26,6 +28,7 @@ def build_resources(settings: WarehouseSettings) -> dict[str, object]:
         "duckdb": DuckDBResource(database=str(settings.warehouse_path)),
         "dbt": DbtCliResource(project_dir=budget_dbt_project()),
         "raw_folder": RawFolderResource(path=str(settings.raw_dir)),
+        "published": PublishedMartsResource(path=str(settings.published_file)),
     }
 
 

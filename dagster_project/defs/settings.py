@@ -6,6 +6,8 @@ the repository root (not the working directory), so ``dagster dev``, the CLI and
 ``BUDGET_RAW_DIR``         the folder of disclosures (``*.txt`` text conversions, ``*.pdf``), default ``data/raw``
 ``BUDGET_WAREHOUSE``       the DuckDB file, default ``data/warehouse/budget.duckdb``
 ``BUDGET_DBT_PROJECT_DIR`` the dbt project, default ``dbt`` (read once, when the definitions are imported)
+``BUDGET_PUBLISHED``       the read-only copy of the marts published after each successful build (what the
+                           dashboard and BI tools open), default ``<warehouse dir>/published/budget_marts.duckdb``
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RAW_DIR = "data/raw"
 DEFAULT_WAREHOUSE = "data/warehouse/budget.duckdb"
 DEFAULT_DBT_PROJECT_DIR = "dbt"
+PUBLISHED_DIR = "published"
+PUBLISHED_FILE = "budget_marts.duckdb"
 
 
 def resolve_path(value: str | os.PathLike[str]) -> Path:
@@ -32,14 +36,22 @@ def resolve_path(value: str | os.PathLike[str]) -> Path:
 class WarehouseSettings:
     raw_dir: Path
     warehouse_path: Path
+    published_path: Path | None = None  # None: beside the warehouse (see ``published_file``)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> WarehouseSettings:
         environ = os.environ if environ is None else environ
+        published = environ.get("BUDGET_PUBLISHED")
         return cls(
             raw_dir=resolve_path(environ.get("BUDGET_RAW_DIR") or DEFAULT_RAW_DIR),
             warehouse_path=resolve_path(environ.get("BUDGET_WAREHOUSE") or DEFAULT_WAREHOUSE),
+            published_path=resolve_path(published) if published else None,
         )
+
+    @property
+    def published_file(self) -> Path:
+        """The published copy of the marts: ``BUDGET_PUBLISHED``, else ``<warehouse dir>/published/…``."""
+        return self.published_path or self.warehouse_path.parent / PUBLISHED_DIR / PUBLISHED_FILE
 
 
 def dbt_project_dir() -> Path:

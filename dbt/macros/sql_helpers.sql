@@ -44,9 +44,22 @@
     end
 {%- endmacro %}
 
-{#- The key a unit name is matched on: no whitespace, full-width parentheses. -#}
+{#- The key a unit is matched on: no whitespace, full-width parentheses, and no leading 中共 / 中国共产党 (a
+    Party organ is printed with and without it: 中共XX省委办公厅 = XX省委办公厅). -#}
 {% macro unit_key(expr) -%}
-    replace(replace(regexp_replace({{ expr }}, '\s+', '', 'g'), '(', '（'), ')', '）')
+    regexp_replace(
+        replace(replace(regexp_replace({{ expr }}, '\s+', '', 'g'), '(', '（'), ')', '）'),
+        '^(中国共产党|中共)', ''
+    )
+{%- endmacro %}
+
+{#- Where a figure was read; the file name is added when its disclosure spans several files. -#}
+{% macro file_location(location_col, files_alias) -%}
+    case
+        when {{ files_alias }}.disclosure_file_count > 1
+            then {{ files_alias }}.file_name || ', ' || {{ location_col }}
+        else {{ location_col }}
+    end
 {%- endmacro %}
 
 {#- Level of a function/economic subject code from its length. -#}

@@ -164,7 +164,8 @@ def _row_code_and_label(row: GridRow, columns: list[Column]) -> tuple[str, str]:
     code = "".join(cells[c.index] for c in columns if c.role == "code")
     split = [cells[c.index] for c in columns if c.role in ("code_lei", "code_kuan", "code_xiang")]
     if not code and split:
-        code = "".join(split)
+        # a spreadsheet that dropped the leading zero prints 款 “2” for “02”
+        code = split[0] + "".join(part.zfill(2) if re.fullmatch(r"\d", part) else part for part in split[1:])
     if code and not re.fullmatch(r"\d+", code):  # e.g. 合计 printed in the code column
         label, code = label or code, ""
     return code, label
@@ -197,6 +198,12 @@ def _parse_rows(sink: _FactSink, data: list[GridRow], columns: list[Column], sys
         if cat and code and re.fullmatch(r"\d+", code):
             resolution = cat.resolve_printed(code)
             printed_any = True
+            if code[:3] not in cat.by_code and name:  # a garbled code (“7 11 02” for 210 11 02): read the name
+                by_name = cat.resolve_name(name, lei=lei, kuan=kuan)
+                if by_name is not None and by_name.origin in ("name", "alias"):
+                    sink.warn("printed_code_corrected", row,
+                              f"printed code {code} is not a subject; '{name}' read as {by_name.code} by its name")
+                    resolution = by_name
         elif cat and name and line_item is None:
             _, numbered = strip_numbering(squash(label))
             resolution = cat.resolve_name(name, lei=lei, kuan=kuan, top_level_only=numbered)
@@ -329,6 +336,10 @@ def _parse_three_public(sink: _FactSink, header: list[GridRow], data: list[GridR
         filled = [cell for cell in column.path if cell]
         if len(filled) >= 2 and "三公" in filled[-2] and re.search(r"小计|合计", filled[-1]):
             part = LineItem.THREE_PUBLIC_TOTAL  # “三公”经费 / 小计 beside 会议费, 培训费
+        elif len(filled) >= 2 and "公务用车" in filled[-2] and re.match(r"^(?:车辆)?购置", filled[-1]):
+            part = LineItem.THREE_PUBLIC_VEHICLE_PURCHASE  # 公务用车购置及运行费 / 购置费
+        elif len(filled) >= 2 and "公务用车" in filled[-2] and re.match(r"^(?:车辆)?运行", filled[-1]):
+            part = LineItem.THREE_PUBLIC_VEHICLE_OPERATION  # 公务用车购置及运行费 / 运行费
         if part is not None:
             parts[column.index] = part
     subtotal_under_three_public = any(

@@ -15,7 +15,8 @@ registry as (
         {{ unit_key('unit_name') }} as unit_key,
         region,
         province,
-        admin_level
+        admin_level,
+        nullif(trim(department), '') as department
     from {{ ref('unit_registry') }}
 ),
 
@@ -38,7 +39,14 @@ resolved as (
         documents.document_kind,
         documents.scope,
         documents.title,
-        documents.file_name
+        documents.file_name,
+        documents.file_count,
+        documents.file_names,
+        -- 主管部门 of a 单位预算: the registry's, else the one its cover prints; a department is its own
+        case
+            when documents.scope = '单位'
+                then coalesce(registry.department, documents.department_name)
+        end as department_name
 
     from documents
     left join registry

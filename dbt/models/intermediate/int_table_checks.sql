@@ -7,7 +7,8 @@
 --   table_total_vs_top_level    the table_total row vs the sum of the top-level subject rows (rows whose parent
 --                               is not in the table: the 类 rows when they are printed), per column
 --   total_eq_basic_plus_project per row: total vs basic + project + reserve + business + remit_upward +
---                               subsidy_subordinate, where basic or project is present
+--                               subsidy_subordinate, where basic or project is present (basic = personnel +
+--                               public where only those two are printed under 基本支出 beside 项目支出)
 --   basic_eq_personnel_plus_public per row: basic vs personnel + public, where personnel or public is present;
 --                               in a gpb_basic_expenditure table without a basic column the total column is basic
 --   three_public_parts_sum      “三公” table, per column: the total vs outbound + reception + vehicle (vehicle = its
@@ -224,14 +225,16 @@ rule_total_basic_project as (
         row_columns.table_id,
         row_columns.row_index,
         'total' as column_key,
-        coalesce(c_basic, 0) + coalesce(c_project, 0) + coalesce(c_reserve, 0) + coalesce(c_business, 0)
+        coalesce(coalesce(c_basic, case when c_personnel is not null or c_public is not null then coalesce(c_personnel, 0) + coalesce(c_public, 0) end), 0)
+            + coalesce(c_project, 0) + coalesce(c_reserve, 0) + coalesce(c_business, 0)
             + coalesce(c_remit_upward, 0) + coalesce(c_subsidy_subordinate, 0) as expected,
         coalesce(c_total, 0) as found,
-        (c_basic is not null)::int + (c_project is not null)::int + (c_reserve is not null)::int
+        (c_basic is not null or c_personnel is not null or c_public is not null)::int
+            + (c_project is not null)::int + (c_reserve is not null)::int
             + (c_business is not null)::int + (c_remit_upward is not null)::int
             + (c_subsidy_subordinate is not null)::int as term_count,
         concat_ws(' + ',
-            case when c_basic is not null then 'basic' end,
+            case when c_basic is not null then 'basic' when c_personnel is not null or c_public is not null then 'personnel + public' end,
             case when c_project is not null then 'project' end,
             case when c_reserve is not null then 'reserve' end,
             case when c_business is not null then 'business' end,

@@ -21,6 +21,15 @@ publishable as (
     select * from {{ ref('int_documents_publishable') }}
 ),
 
+-- a 单位预算 whose department's 部门预算 of the same year is also published: already inside that total
+departments_loaded as (
+    select documents.unit_name, documents.fiscal_year
+    from documents
+    inner join publishable
+        on publishable.document_id = documents.document_id
+    where documents.scope = '部门' and publishable.is_publishable
+),
+
 quality as (
     select
         document_id,
@@ -39,6 +48,11 @@ final as (
         documents.province,
         documents.fiscal_year,
         documents.scope,
+        documents.department_name,
+        departments_loaded.unit_name is not null as included_in_department,
+        departments_loaded.unit_name is null as counts_in_totals,
+        documents.file_count as source_file_count,
+        documents.file_names as source_files,
 
         -- money, 万元
         unit_figures.total_expenditure,
@@ -86,6 +100,9 @@ final as (
         on unit_figures.document_id = documents.document_id
     left join quality
         on quality.document_id = documents.document_id
+    left join departments_loaded
+        on {{ unit_key('departments_loaded.unit_name') }} = {{ unit_key('documents.department_name') }}
+        and departments_loaded.fiscal_year = documents.fiscal_year
     where publishable.is_publishable
 )
 

@@ -4,10 +4,15 @@ source as (
     select * from {{ source('raw', 'prose_facts') }}
 ),
 
+files as (
+    select * from {{ ref('stg_source_files') }}
+),
+
 renamed as (
     select
         -- ids
-        document_id,
+        files.document_id,
+        files.source_document_id,
 
         -- what the figure is
         fact_key,
@@ -24,9 +29,11 @@ renamed as (
         sentence,
         cast(source_line as integer) as source_line,
         cast(source_page as integer) as source_page,
-        {{ source_location('source_line', 'source_page') }} as source_location
+        {{ file_location(source_location('source_line', 'source_page'), 'files') }} as source_location
 
     from source
+    inner join files
+        on files.source_document_id = source.document_id
 )
 
 select * from renamed

@@ -4,11 +4,16 @@ source as (
     select * from {{ source('raw', 'table_facts') }}
 ),
 
+files as (
+    select * from {{ ref('stg_source_files') }}
+),
+
 renamed as (
     select
         -- ids
-        document_id,
-        cast(table_id as integer) as table_id,
+        files.document_id,
+        files.source_document_id,
+        cast(source.table_id as integer) + files.table_id_offset as table_id,
         cast(row_index as integer) as row_index,
 
         -- row
@@ -30,10 +35,12 @@ renamed as (
         -- provenance
         cast(source_line as integer) as source_line,
         cast(source_page as integer) as source_page,
-        {{ source_location('source_line', 'source_page') }} as source_location,
+        {{ file_location(source_location('source_line', 'source_page'), 'files') }} as source_location,
         raw_text
 
     from source
+    inner join files
+        on files.source_document_id = source.document_id
 )
 
 select * from renamed

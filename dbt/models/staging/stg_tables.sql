@@ -4,11 +4,16 @@ source as (
     select * from {{ source('raw', 'tables') }}
 ),
 
+files as (
+    select * from {{ ref('stg_source_files') }}
+),
+
 renamed as (
     select
         -- ids
-        document_id,
-        cast(table_id as integer) as table_id,
+        files.document_id,
+        files.source_document_id,
+        cast(source.table_id as integer) + files.table_id_offset as table_id,
 
         -- classification
         table_kind,
@@ -25,9 +30,11 @@ renamed as (
         cast(end_line as integer) as end_line,
         cast(start_page as integer) as start_page,
         cast(end_page as integer) as end_page,
-        {{ source_location('start_line', 'start_page') }} as source_location
+        {{ file_location(source_location('start_line', 'start_page'), 'files') }} as source_location
 
     from source
+    inner join files
+        on files.source_document_id = source.document_id
 )
 
 select * from renamed

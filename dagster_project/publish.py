@@ -1,0 +1,367 @@
+"""Publish a read-only copy of the marts for the dashboard and BI tools, atomically.
+
+DuckDB allows one read-write process or many read-only ones per file.  Readers therefore never open the
+warehouse the build writes; at the end of every successful build the marts are copied into a NEW DuckDB
+file written aside, which then replaces the published file in one ``os.replace``:
+
+    <warehouse dir>/published/.budget_marts-<UTC timestamp>-<pid>.duckdb.tmp   written, checkpointed, closed
+    <warehouse dir>/published/budget_marts.duckdb                               ← os.replace (atomic rename)
+    <warehouse dir>/published/sources/<document_id>.<txt|pdf>                   the disclosures, by content hash
+
+A reader that has the published file open keeps reading its snapshot (the rename swaps the inode, the old
+one lives until its last reader closes it); the next connection sees the new publication.  A reader never
+sees a half-written file, and a reader never blocks the build.
+
+The published file holds:
+
+``marts.*``                            every table of the warehouse's ``marts`` schema, as it is
+``published.documents``                one row per document of ``raw.documents`` (file name, format, title …) and
+                                       ``source_file``: its copy under ``sources/`` (NULL when unavailable)
+``published.basic_expenditure_by_economic``
+                                       the economic breakdown of basic spending (一般公共预算基本支出表, 类/款 rows,
+                                       columns total / personnel / public) of each published document, from its
+                                       first table of that kind that passed every check (``int_table_consistency``)
+``published.publication``              one row: when and from what this file was published
+
+``BUDGET_PUBLISHED`` overrides the path of the published file (see ``WarehouseSettings``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+PUBLISHED_MARTS_ASSET = "published_marts"  # the Dagster asset (and step) that calls publish_marts
+SOURCES_DIR_NAME = "sources"
+MARTS_SCHEMA = "marts"
+PUBLISHED_SCHEMA = "published"
+TMP_SUFFIX = ".duckdb.tmp"
+
+
+class PublishError(RuntimeError):
+    """The warehouse has nothing to publish (no marts) or cannot be read."""
+
+
+@dataclass(frozen=True)
+class Publication:
+    path: Path
+    published_at: datetime  # UTC
+    table_rows: dict[str, int] = field(default_factory=dict)  # "marts.unit_metrics" → rows
+    source_files: int = 0
+
+    @property
+    def published_documents(self) -> int:
+        return self.table_rows.get(f"{MARTS_SCHEMA}.unit_metrics", 0)
+
+
+def sources_dir(published_file: Path) -> Path:
+    """Where the disclosures of a publication are copied: ``sources/`` beside the published file."""
+    return published_file.parent / SOURCES_DIR_NAME
+
+
+def publish_marts(
+    warehouse_path: Path,
+    published_file: Path,
+    raw_dir: Path | None = None,
+    run_id: str | None = None,
+) -> Publication:
+    """Copy the marts of ``warehouse_path`` to ``published_file``, atomically; return what was published.
+
+    ``raw_dir``: the folder of disclosures, whose files are copied to ``sources/`` so the dashboard can link a
+    figure to its page or line (a file is copied only when its content still matches the loaded document).
+    """
+    warehouse_path, published_file = Path(warehouse_path), Path(published_file)
+    if not warehouse_path.exists():
+        raise PublishError(f"no warehouse at {warehouse_path}")
+    published_file.parent.mkdir(parents=True, exist_ok=True)
+    published_at = datetime.now(UTC).replace(tzinfo=None)
+    tmp = published_file.parent / (
+        f".{published_file.stem}-{published_at:%Y%m%dT%H%M%S%f}-{os.getpid()}{TMP_SUFFIX}"
+    )
+    previous_documents = _document_ids(published_file)
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            warehouse = _attach_warehouse(con, warehouse_path)
+            table_rows = _copy_marts(con, warehouse)
+            _write_documents(con, warehouse)
+            _write_basic_expenditure_by_economic(con, warehouse)
+            con.execute(f"DETACH {_ident(warehouse)}")
+            copied = _copy_sources(con, raw_dir, sources_dir(published_file))
+            _write_publication(con, published_at, warehouse_path, run_id, table_rows)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        _fsync(tmp)
+        os.replace(tmp, published_file)
+        _fsync(published_file.parent)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    _prune_sources(sources_dir(published_file), keep=_document_ids(published_file) | previous_documents)
+    return Publication(
+        path=published_file, published_at=published_at, table_rows=table_rows, source_files=copied
+    )
+
+
+def read_publication(published_file: Path) -> dict[str, object] | None:
+    """The ``published.publication`` row of a published file, or None when there is none."""
+    if not Path(published_file).exists():
+        return None
+    con = open_published(published_file)
+    try:
+        cursor = con.execute(f"SELECT * FROM {PUBLISHED_SCHEMA}.publication")
+        columns = [c[0] for c in cursor.description]
+        row = cursor.fetchone()
+        return dict(zip(columns, row)) if row else None
+    finally:
+        con.close()
+
+
+def open_published(published_file: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the publication the file holds now, as the dashboard opens it.
+
+    An in-memory DuckDB that ATTACHes the file READ_ONLY: every call gets its own snapshot (``duckdb.connect``
+    on the same path would hand back the instance another connection of this process already holds, i.e. an
+    older publication).  ``USE`` makes ``marts.unit_metrics`` resolve without the catalog name.
+    """
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH {_literal(published_file)} AS publication (READ_ONLY)")
+        con.execute("USE publication")
+    except duckdb.Error:
+        con.close()
+        raise
+    return con
+
+
+# --------------------------------------------------------------------------- the copy
+def _attach_warehouse(con: duckdb.DuckDBPyConnection, warehouse_path: Path) -> str:
+    """ATTACH the warehouse READ_ONLY under the catalog name dbt gave it (the file's stem), so that the dbt
+    views, which name their catalog, resolve too.  Returns the catalog name."""
+    catalog = warehouse_path.stem
+    con.execute(f"ATTACH {_literal(warehouse_path)} AS {_ident(catalog)} (READ_ONLY)")
+    return catalog
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    return [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+
+
+def _copy_marts(con: duckdb.DuckDBPyConnection, warehouse: str) -> dict[str, int]:
+    tables = [
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? ORDER BY 1",
+            [warehouse, MARTS_SCHEMA],
+        ).fetchall()
+    ]
+    if not tables:
+        raise PublishError("the warehouse has no marts: run dbt build first")
+    con.execute(f"CREATE SCHEMA {MARTS_SCHEMA}")
+    table_rows = {}
+    for table in tables:
+        name = f"{MARTS_SCHEMA}.{_ident(table)}"
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM {_ident(warehouse)}.{name}")
+        table_rows[f"{MARTS_SCHEMA}.{table}"] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+    return table_rows
+
+
+def _write_documents(con: duckdb.DuckDBPyConnection, warehouse: str) -> None:
+    """Every loaded file (``raw.documents``, whatever its columns), and ``source_file``, set when copied."""
+    con.execute(f"CREATE SCHEMA {PUBLISHED_SCHEMA}")
+    documents = f"{_ident(warehouse)}.raw.documents"
+    columns = [_ident(c) for c in _columns(con, documents) if c != "source_file"]
+    con.execute(
+        f"""CREATE TABLE {PUBLISHED_SCHEMA}.documents AS
+            SELECT {", ".join(columns)}, CAST(NULL AS VARCHAR) AS source_file
+            FROM {documents} ORDER BY document_id"""
+    )
+
+
+# per published document: the economic rows of its first 一般公共预算基本支出表 that passed every check, read from
+# dbt's staging view (document ids and source locations as the marts have them, a disclosure of several files
+# included); {warehouse} is the attached warehouse, {source_document} an optional column
+BASIC_EXPENDITURE_BY_ECONOMIC_SQL = """
+CREATE TABLE {published}.basic_expenditure_by_economic AS
+WITH basic_tables AS (
+    SELECT c.document_id, min(c.table_id) AS table_id
+    FROM {warehouse}.intermediate.int_table_consistency c
+    WHERE c.table_kind = 'gpb_basic_expenditure' AND c.is_consistent AND NOT c.is_empty
+      AND c.document_id IN (SELECT document_id FROM {warehouse}.marts.unit_metrics)
+    GROUP BY c.document_id
+),
+cells AS (
+    SELECT f.*, min(f.row_index) OVER (PARTITION BY f.document_id, f.subject_code) AS first_row_index
+    FROM {warehouse}.staging.stg_table_facts f JOIN basic_tables b USING (document_id, table_id)
+    WHERE f.subject_system = 'economic' AND f.subject_code IS NOT NULL
+)
+SELECT
+    cells.document_id,
+    cells.subject_code,
+    any_value(cells.subject_level) AS subject_level,
+    any_value(cells.parent_code) AS parent_code,
+    coalesce(any_value(s.name), any_value(cells.row_label)) AS subject_name,
+    CAST(sum(cells.amount) FILTER (WHERE cells.column_key = 'total') AS DECIMAL(20, 6)) AS total_amount,
+    CAST(sum(cells.amount) FILTER (WHERE cells.column_key = 'personnel') AS DECIMAL(20, 6)) AS personnel_amount,
+    CAST(sum(cells.amount) FILTER (WHERE cells.column_key = 'public') AS DECIMAL(20, 6)) AS public_amount,
+    any_value(cells.table_id) AS table_id,
+    any_value(cells.source_location) AS source_location{source_document}
+FROM cells
+LEFT JOIN {warehouse}.reference.economic_subjects s ON s.code = cells.subject_code
+WHERE cells.row_index = cells.first_row_index  -- a code printed twice counts once
+GROUP BY cells.document_id, cells.subject_code
+ORDER BY cells.document_id, cells.subject_code
+"""
+
+
+BASIC_EXPENDITURE_BY_ECONOMIC_EMPTY_SQL = f"""
+CREATE TABLE {PUBLISHED_SCHEMA}.basic_expenditure_by_economic (
+    document_id VARCHAR, subject_code VARCHAR, subject_level VARCHAR, parent_code VARCHAR, subject_name VARCHAR,
+    total_amount DECIMAL(20, 6), personnel_amount DECIMAL(20, 6), public_amount DECIMAL(20, 6),
+    table_id INTEGER, source_location VARCHAR
+)
+"""
+
+
+def _write_basic_expenditure_by_economic(con: duckdb.DuckDBPyConnection, warehouse: str) -> None:
+    """The breakdown, or an empty table when the warehouse lacks a table it reads (the marts still publish)."""
+    try:
+        has_file = "source_document_id" in _columns(con, f"{_ident(warehouse)}.staging.stg_table_facts")
+        con.execute(
+            BASIC_EXPENDITURE_BY_ECONOMIC_SQL.format(
+                published=PUBLISHED_SCHEMA,
+                warehouse=_ident(warehouse),
+                source_document=",\n    any_value(cells.source_document_id) AS source_document_id"
+                if has_file
+                else "",
+            )
+        )
+    except (duckdb.CatalogException, duckdb.BinderException):
+        con.execute(BASIC_EXPENDITURE_BY_ECONOMIC_EMPTY_SQL)
+
+
+def _write_publication(
+    con: duckdb.DuckDBPyConnection,
+    published_at: datetime,
+    warehouse_path: Path,
+    run_id: str | None,
+    table_rows: dict[str, int],
+) -> None:
+    con.execute(
+        f"""CREATE TABLE {PUBLISHED_SCHEMA}.publication (
+                published_at TIMESTAMP,          -- UTC
+                source_warehouse VARCHAR,
+                dagster_run_id VARCHAR,
+                documents INTEGER,               -- rows of published.documents (published or held back)
+                published_documents INTEGER,     -- rows of marts.unit_metrics
+                marts_tables VARCHAR[]
+            )"""
+    )
+    documents = con.execute(f"SELECT count(*) FROM {PUBLISHED_SCHEMA}.documents").fetchone()[0]
+    con.execute(
+        f"INSERT INTO {PUBLISHED_SCHEMA}.publication VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            published_at,
+            str(warehouse_path),
+            run_id,
+            documents,
+            table_rows.get(f"{MARTS_SCHEMA}.unit_metrics", 0),
+            sorted(table_rows),
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- the source files
+def _copy_sources(con: duckdb.DuckDBPyConnection, raw_dir: Path | None, target: Path) -> int:
+    """Copy each document's file into ``target`` as ``<document_id><suffix>`` and record it in
+    ``published.documents.source_file``.  Files are named by content hash, so an existing copy is the same
+    file: it is never rewritten while a reader may follow a link to it."""
+    if raw_dir is None:
+        return 0
+    rows = con.execute(
+        f"SELECT document_id, file_name, content_sha256 FROM {PUBLISHED_SCHEMA}.documents"
+    ).fetchall()
+    target.mkdir(parents=True, exist_ok=True)
+    copied = 0
+    for document_id, file_name, sha256 in rows:
+        source = Path(raw_dir) / file_name
+        if not source.is_file() or _sha256(source) != sha256:
+            continue  # the file left the folder or changed since it was loaded: no link
+        name = f"{document_id}{source.suffix.lower()}"
+        destination = target / name
+        if not destination.exists():
+            partial = target / f".{name}.tmp"
+            shutil.copyfile(source, partial)
+            os.replace(partial, destination)
+        con.execute(
+            f"UPDATE {PUBLISHED_SCHEMA}.documents SET source_file = ? WHERE document_id = ?",
+            [name, document_id],
+        )
+        copied += 1
+    return copied
+
+
+def _prune_sources(target: Path, keep: Iterable[str]) -> None:
+    """Remove the copies no publication refers to (those of the current and the previous one stay, for the
+    readers that still have the previous one open)."""
+    if not target.is_dir():
+        return
+    keep = set(keep)
+    for path in target.iterdir():
+        if path.is_file() and not path.name.startswith(".") and path.name.split(".")[0] not in keep:
+            path.unlink(missing_ok=True)
+
+
+def _document_ids(published_file: Path) -> set[str]:
+    if not published_file.exists():
+        return set()
+    try:
+        con = open_published(published_file)
+    except duckdb.Error:
+        return set()
+    try:
+        return {
+            row[0] for row in con.execute(f"SELECT document_id FROM {PUBLISHED_SCHEMA}.documents").fetchall()
+        }
+    except duckdb.Error:
+        return set()
+    finally:
+        con.close()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file (or a directory entry) to disk so the rename never exposes an empty file after a crash."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

@@ -1,0 +1,319 @@
+"""The dashboard's data: one snapshot of the published marts, read in one short read-only connection.
+
+The dashboard never opens the warehouse the build writes.  It reads the file ``publish_marts`` renames into
+place after each successful build (``BUDGET_PUBLISHED``, default
+``data/warehouse/published/budget_marts.duckdb``): the whole publication is read at once (the marts are small)
+and kept per file version, so a page is always drawn from one publication, and the connection is closed
+before the page renders — a build can publish while the dashboard is open.
+
+Columns are looked up by name: a column the code expects but the file lacks is added as NULL (shown as "—"),
+and extra columns are carried along untouched.  Money stays DECIMAL (polars ``Decimal``) throughout.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from dagster_project.defs.settings import WarehouseSettings
+from dagster_project.publish import open_published, sources_dir
+
+MONEY = pl.Decimal(20, 6)
+RATIO = pl.Decimal(12, 6)
+
+# the columns each page reads, with the type they get when the published file lacks them
+UNIT_METRICS_COLUMNS: dict[str, pl.DataType] = {
+    "document_id": pl.String,
+    "unit_name": pl.String,
+    "region": pl.String,
+    "province": pl.String,
+    "fiscal_year": pl.Int32,
+    "scope": pl.String,
+    "total_expenditure": MONEY,
+    "expenditure_208": MONEY,
+    "expenditure_210": MONEY,
+    "expenditure_221": MONEY,
+    "basic_expenditure": MONEY,
+    "project_expenditure": MONEY,
+    "reserve_expenditure": MONEY,
+    "personnel_expenditure": MONEY,
+    "public_expenditure": MONEY,
+    "wage_welfare_expenditure": MONEY,
+    "three_public_total": MONEY,
+    "three_public_outbound": MONEY,
+    "three_public_vehicle_purchase": MONEY,
+    "three_public_vehicle_operation": MONEY,
+    "three_public_reception": MONEY,
+    "operating_expenditure": MONEY,
+    "in_service_staff": pl.Int32,
+    "staff_basis": pl.String,
+    "per_capita_personnel": MONEY,
+    "per_capita_wage_welfare": MONEY,
+    "three_public_share": RATIO,
+    "share_208": RATIO,
+    "share_210": RATIO,
+    "share_221": RATIO,
+    "quality_status": pl.String,
+    "quality_issue_count": pl.Int32,
+}
+FUNCTION_COLUMNS: dict[str, pl.DataType] = {
+    "document_id": pl.String,
+    "subject_code": pl.String,
+    "subject_level": pl.String,
+    "subject_name": pl.String,
+    "total_amount": MONEY,
+    "basic_amount": MONEY,
+    "project_amount": MONEY,
+    "is_derived": pl.Boolean,
+    "source_location": pl.String,
+}
+FIGURE_SOURCE_COLUMNS: dict[str, pl.DataType] = {
+    "document_id": pl.String,
+    "figure": pl.String,
+    "value_kind": pl.String,
+    "value": MONEY,
+    "source_kind": pl.String,
+    "source_location": pl.String,
+    "source_description": pl.String,
+    "derivation": pl.String,
+    "has_conflict": pl.Boolean,
+}
+QUALITY_ISSUE_COLUMNS: dict[str, pl.DataType] = {
+    "issue_id": pl.String,
+    "document_id": pl.String,
+    "rule": pl.String,
+    "severity": pl.String,
+    "category": pl.String,
+    "table_kind": pl.String,
+    "figure": pl.String,
+    "location": pl.String,
+    "row_key": pl.String,
+    "column_key": pl.String,
+    "expected": MONEY,
+    "found": MONEY,
+    "difference": MONEY,
+    "value_unit": pl.String,
+    "detail": pl.String,
+    "resolution": pl.String,
+    "unit_name": pl.String,
+    "fiscal_year": pl.Int32,
+    "document_published": pl.Boolean,
+}
+DOCUMENT_COLUMNS: dict[str, pl.DataType] = {
+    "document_id": pl.String,
+    "file_name": pl.String,
+    "source_format": pl.String,
+    "title": pl.String,
+    "unit_name": pl.String,
+    "fiscal_year": pl.Int32,
+    "scope": pl.String,
+    "source_file": pl.String,
+}
+ECONOMIC_COLUMNS: dict[str, pl.DataType] = {
+    "document_id": pl.String,
+    "subject_code": pl.String,
+    "subject_level": pl.String,
+    "parent_code": pl.String,
+    "subject_name": pl.String,
+    "total_amount": MONEY,
+    "personnel_amount": MONEY,
+    "public_amount": MONEY,
+    "source_location": pl.String,
+}
+
+TABLES: dict[str, tuple[str, dict[str, pl.DataType]]] = {
+    "unit_metrics": ("marts.unit_metrics", UNIT_METRICS_COLUMNS),
+    "expenditure_by_function": ("marts.fct_expenditure_by_function", FUNCTION_COLUMNS),
+    "figure_sources": ("marts.figure_sources", FIGURE_SOURCE_COLUMNS),
+    "quality_issues": ("marts.quality_issues", QUALITY_ISSUE_COLUMNS),
+    "documents": ("published.documents", DOCUMENT_COLUMNS),
+    "basic_by_economic": ("published.basic_expenditure_by_economic", ECONOMIC_COLUMNS),
+}
+
+
+class PublicationMissing(Exception):
+    """No published file yet (run ``make run``), or it cannot be read."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One publication, read whole."""
+
+    path: Path
+    published_at: object  # datetime (UTC) or None
+    unit_metrics: pl.DataFrame
+    expenditure_by_function: pl.DataFrame
+    figure_sources: pl.DataFrame
+    quality_issues: pl.DataFrame
+    documents: pl.DataFrame
+    basic_by_economic: pl.DataFrame
+
+    @property
+    def sources_dir(self) -> Path:
+        return sources_dir(self.path)
+
+    def document(self, document_id: str) -> dict | None:
+        rows = self.documents.filter(pl.col("document_id") == document_id).to_dicts()
+        return rows[0] if rows else None
+
+    def metrics_row(self, document_id: str) -> dict | None:
+        rows = self.unit_metrics.filter(pl.col("document_id") == document_id).to_dicts()
+        return rows[0] if rows else None
+
+
+def published_file(environ: dict[str, str] | None = None) -> Path:
+    """``BUDGET_PUBLISHED``, else ``published/budget_marts.duckdb`` beside ``BUDGET_WAREHOUSE``."""
+    return WarehouseSettings.from_env(os.environ if environ is None else environ).published_file
+
+
+def file_version(path: Path) -> str | None:
+    """Changes whenever a new publication is renamed into place (new inode); None when there is none."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return f"{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_size}"
+
+
+def read_snapshot(path: Path) -> Snapshot:
+    """Every table the pages use, from one read-only connection that is closed on return."""
+    if not path.exists():
+        raise PublicationMissing(f"no published marts at {path}")
+    try:
+        con = open_published(path)
+    except duckdb.Error as exc:
+        raise PublicationMissing(f"cannot read {path}: {exc}") from exc
+    try:
+        frames = {name: _read_table(con, table, columns) for name, (table, columns) in TABLES.items()}
+        published_at = _published_at(con)
+    finally:
+        con.close()
+    return Snapshot(path=path, published_at=published_at, **frames)
+
+
+def _read_table(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    try:
+        frame = con.execute(f"SELECT * FROM {table}").pl()
+    except duckdb.CatalogException:
+        frame = pl.DataFrame(schema=columns)
+    return with_columns(frame, columns)
+
+
+def with_columns(frame: pl.DataFrame, columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    """``frame`` with every column of ``columns`` (added as NULL when absent); other columns are kept."""
+    missing = [
+        pl.lit(None, dtype=dtype).alias(name) for name, dtype in columns.items() if name not in frame.columns
+    ]
+    return frame.with_columns(missing) if missing else frame
+
+
+def _published_at(con: duckdb.DuckDBPyConnection):
+    try:
+        row = con.execute("SELECT max(published_at) FROM published.publication").fetchone()
+    except duckdb.Error:
+        return None
+    return row[0] if row else None
+
+
+# --------------------------------------------------------------------------- overview
+@dataclass(frozen=True)
+class Filters:
+    provinces: tuple[str | None, ...] = ()  # empty: all; None stands for "no province" (not in the registry)
+    regions: tuple[str | None, ...] = ()
+    fiscal_years: tuple[int, ...] = ()
+    scopes: tuple[str | None, ...] = ()
+
+
+def filter_metrics(metrics: pl.DataFrame, filters: Filters) -> pl.DataFrame:
+    selected = metrics
+    for column, values in (
+        ("province", filters.provinces),
+        ("region", filters.regions),
+        ("fiscal_year", filters.fiscal_years),
+        ("scope", filters.scopes),
+    ):
+        if values:
+            wanted = [v for v in values if v is not None]
+            condition = pl.col(column).is_in(wanted)
+            if None in values:
+                condition = condition | pl.col(column).is_null()
+            selected = selected.filter(condition)
+    return selected
+
+
+def ranked(metrics: pl.DataFrame, rank_by: str) -> pl.DataFrame:
+    """Disclosures ranked on ``rank_by`` (highest first; missing values last), with ``rank`` 1…n and the
+    derived columns the overview shows: the rest of the function mix and the basic share."""
+    other = pl.col("total_expenditure") - (
+        pl.col("expenditure_208").fill_null(0)
+        + pl.col("expenditure_210").fill_null(0)
+        + pl.col("expenditure_221").fill_null(0)
+    )
+    share_other = pl.lit(Decimal(1)).cast(RATIO) - (
+        pl.col("share_208").fill_null(0) + pl.col("share_210").fill_null(0) + pl.col("share_221").fill_null(0)
+    )
+    frame = metrics.with_columns(
+        expenditure_other=other.cast(MONEY),
+        share_other=pl.when(pl.col("share_208").is_not_null()).then(share_other).otherwise(None).cast(RATIO),
+    ).sort([rank_by, "unit_name", "fiscal_year"], descending=[True, False, False], nulls_last=True)
+    return frame.with_row_index("rank", offset=1)
+
+
+def filter_options(metrics: pl.DataFrame, column: str) -> list:
+    """The distinct values of a column, sorted, ``None`` last."""
+    values = metrics.get_column(column).unique().to_list()
+    return sorted(v for v in values if v is not None) + ([None] if None in values else [])
+
+
+# --------------------------------------------------------------------------- unit page
+def unit_choices(snapshot: Snapshot) -> list[dict]:
+    """Every disclosure a unit page can show: the published ones, then those held back by an error."""
+    published = snapshot.unit_metrics.select("document_id", "unit_name", "fiscal_year", "scope").sort(
+        ["unit_name", "fiscal_year"]
+    )
+    choices = [{**row, "published": True} for row in published.to_dicts()]
+    held_back = (
+        snapshot.quality_issues.filter(
+            ~pl.col("document_id").is_in(published.get_column("document_id").to_list())
+        )
+        .group_by("document_id")
+        .agg(pl.col("unit_name").first(), pl.col("fiscal_year").first())
+        .sort(["unit_name", "document_id"])
+    )
+    choices += [{**row, "scope": None, "published": False} for row in held_back.to_dicts()]
+    return choices
+
+
+def function_tree(snapshot: Snapshot, document_id: str) -> pl.DataFrame:
+    """The document's function rows in tree order: each 类, then its 款, each followed by its 项."""
+    return (
+        snapshot.expenditure_by_function.filter(pl.col("document_id") == document_id)
+        .with_columns(level_rank=pl.col("subject_code").str.len_chars())
+        .sort("subject_code")
+    )
+
+
+def economic_tree(snapshot: Snapshot, document_id: str) -> pl.DataFrame:
+    return snapshot.basic_by_economic.filter(pl.col("document_id") == document_id).sort("subject_code")
+
+
+def figures_of(snapshot: Snapshot, document_id: str) -> dict[str, dict]:
+    """``figure_sources`` of a document keyed by figure."""
+    rows = snapshot.figure_sources.filter(pl.col("document_id") == document_id).to_dicts()
+    return {row["figure"]: row for row in rows}
+
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def issues_of(snapshot: Snapshot, document_id: str) -> pl.DataFrame:
+    return (
+        snapshot.quality_issues.filter(pl.col("document_id") == document_id)
+        .with_columns(severity_rank=pl.col("severity").replace_strict(SEVERITY_ORDER, default=9))
+        .sort(["severity_rank", "rule", "location"], nulls_last=True)
+    )

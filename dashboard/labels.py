@@ -1,0 +1,202 @@
+"""Every label the dashboard shows: Chinese first, with an English subtitle.
+
+``Label.zh`` is what a reader of the disclosures knows; ``Label.en`` says the same for everyone else.
+``Label.short`` joins them on one line for places without room for a subtitle (table headers, axis titles).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Label(NamedTuple):
+    zh: str
+    en: str
+
+    @property
+    def short(self) -> str:
+        return f"{self.zh} {self.en}"
+
+
+APP = Label("部门预算看板", "Budget disclosures dashboard")
+OVERVIEW = Label("单位对比", "Compare units")
+UNIT = Label("单位详情", "Unit page")
+SOURCE = Label("原文", "Source text")
+
+# --------------------------------------------------------------------------- filters and overview
+FILTERS = Label("筛选", "Filters")
+PROVINCE = Label("省份", "Province")
+REGION = Label("地区", "Region")
+FISCAL_YEAR = Label("预算年度", "Fiscal year")
+SCOPE = Label("口径", "Scope (部门 department / 单位 single unit)")
+RANK_BY = Label("排名依据", "Rank by")
+UNREGISTERED = "（未登记 unregistered）"
+
+DISCLOSURES_SHOWN = Label("公开文件", "Disclosures shown")
+UNITS_SHOWN = Label("单位", "Units")
+TOTAL_SHOWN = Label("支出总计合计（万元）", "Total expenditure, sum (10k CNY)")
+WITH_WARNINGS = Label("有质量警告", "With quality warnings")
+
+RANKING = Label("人均人员经费排名", "Ranking on personnel cost per person")
+FUNCTION_MIX = Label("支出功能结构", "Function mix: 208 / 210 / 221 / other")
+BASIC_VS_PROJECT = Label("基本支出与项目支出", "Basic vs project spending")
+THREE_PUBLIC = Label("“三公”经费", "Three public expenses: share and parts")
+TABLE = Label("明细表", "The table (download as CSV)")
+OPEN_UNIT = Label("查看单位详情", "Open a unit page")
+DOWNLOAD_CSV = "下载 CSV · Download CSV"
+
+# --------------------------------------------------------------------------- unit page
+CHOOSE_DISCLOSURE = Label("选择公开文件", "Choose a disclosure")
+KEY_FIGURES = Label("关键指标及出处", "Key figures and where each was read")
+FUNCTION_TREE = Label("支出功能分类 类 → 款 → 项", "Expenditure by function: class → section → item")
+ECONOMIC = Label("基本支出经济分类", "Economic breakdown of basic spending")
+THREE_PUBLIC_PARTS = Label("“三公”经费", "Three public expenses")
+HEADCOUNTS = Label("人员", "Headcounts")
+QUALITY = Label("质量问题及处理", "Quality issues and their resolution")
+HELD_BACK = Label(
+    "此文件因严重质量问题未发布到指标表",
+    "This disclosure is held back from the marts by an error-level issue",
+)
+NO_ROWS = "—（无 none）"
+
+# --------------------------------------------------------------------------- unit_metrics columns
+METRICS: dict[str, Label] = {
+    "unit_name": Label("单位名称", "Unit"),
+    "fiscal_year": Label("年度", "Year"),
+    "province": Label("省份", "Province"),
+    "region": Label("地区", "Region"),
+    "scope": Label("口径", "Scope"),
+    "quality": Label("质量状态", "Quality"),
+    "quality_status": Label("质量状态", "Quality"),
+    "quality_issue_count": Label("问题数", "Issues"),
+    "total_expenditure": Label("支出总计", "Total expenditure"),
+    "expenditure_208": Label("社会保障和就业", "208 Social security & employment"),
+    "expenditure_210": Label("卫生健康", "210 Health"),
+    "expenditure_221": Label("住房保障", "221 Housing"),
+    "expenditure_other": Label("其他", "Other classes"),
+    "share_208": Label("208 占比", "208 share"),
+    "share_210": Label("210 占比", "210 share"),
+    "share_221": Label("221 占比", "221 share"),
+    "share_other": Label("其他占比", "Other share"),
+    "basic_expenditure": Label("基本支出", "Basic"),
+    "project_expenditure": Label("项目支出", "Project"),
+    "reserve_expenditure": Label("预留机动经费", "Reserve"),
+    "basic_share": Label("基本支出占比", "Basic share"),
+    "personnel_expenditure": Label("人员经费", "Personnel"),
+    "public_expenditure": Label("公用经费", "Public (office running)"),
+    "wage_welfare_expenditure": Label("工资福利支出", "Wages & welfare (301)"),
+    "three_public_total": Label("“三公”经费", "Three public, total"),
+    "three_public_outbound": Label("因公出国（境）费", "Travel abroad"),
+    "three_public_vehicle_purchase": Label("公务用车购置费", "Vehicle purchase"),
+    "three_public_vehicle_operation": Label("公务用车运行维护费", "Vehicle operation"),
+    "three_public_reception": Label("公务接待费", "Reception"),
+    "three_public_share": Label("“三公”占比", "Three public share"),
+    "operating_expenditure": Label("机关运行经费", "Administrative running cost"),
+    "in_service_staff": Label("人数", "Staff"),
+    "staff_basis": Label("人数口径", "Staff basis"),
+    "per_capita_personnel": Label("人均人员经费", "Personnel / person"),
+    "per_capita_wage_welfare": Label("人均工资福利", "Wages & welfare / person"),
+    "rank": Label("排名", "Rank"),
+    "unit_page": Label("详情", "Unit page"),
+    "document_id": Label("文件编号", "Document id"),
+}
+
+# the two definitions of per-capita personnel cost, each with its numerator
+PER_CAPITA_DEFINITIONS: dict[str, Label] = {
+    "per_capita_personnel": Label("人员经费 ÷ 人数", "personnel expenditure ÷ staff"),
+    "per_capita_wage_welfare": Label("工资福利支出(301) ÷ 人数", "wages & welfare (class 301) ÷ staff"),
+}
+
+STAFF_BASIS: dict[str, str] = {
+    "在职人员": "在职人员 staff in service",
+    "财政供给人员": "财政供给人员 fiscally funded staff",
+}
+
+QUALITY_STATUS: dict[str, str] = {
+    "ok": "正常 ok",
+    "warning": "⚠ 警告 warning",
+    "error": "✗ 错误 error",
+}
+
+SEVERITY: dict[str, str] = {
+    "info": "提示 info",
+    "warning": "⚠ 警告 warning",
+    "error": "✗ 错误 error",
+}
+
+# --------------------------------------------------------------------------- figure_sources.figure
+FIGURES: dict[str, Label] = {
+    "total_expenditure": Label("支出总计", "Total expenditure"),
+    "basic_expenditure": Label("基本支出", "Basic expenditure"),
+    "project_expenditure": Label("项目支出", "Project expenditure"),
+    "reserve_expenditure": Label("单位预留机动经费", "Unit reserve"),
+    "personnel_expenditure": Label("人员经费", "Personnel expenditure"),
+    "public_expenditure": Label("公用经费", "Public expenditure"),
+    "wage_welfare_expenditure": Label("工资福利支出", "Wages and welfare (301)"),
+    "three_public_total": Label("“三公”经费合计", "Three public expenses, total"),
+    "three_public_outbound": Label("因公出国（境）费", "Official travel abroad"),
+    "three_public_reception": Label("公务接待费", "Official reception"),
+    "three_public_vehicle": Label("公务用车购置及运行维护费", "Official vehicles, total"),
+    "three_public_vehicle_purchase": Label("公务用车购置费", "Vehicle purchase"),
+    "three_public_vehicle_operation": Label("公务用车运行维护费", "Vehicle operation and maintenance"),
+    "operating_expenditure": Label("机关运行经费", "Administrative running cost"),
+    "staff_in_service": Label("在职人数", "Staff in service"),
+    "staff_funded": Label("财政供给人数", "Fiscally funded staff"),
+    "staff_actual": Label("实有人数", "Actual staff"),
+    "staff_retired": Label("离退休人数", "Retired staff"),
+    "staff_authorized": Label("编制数", "Authorized posts"),
+}
+
+THREE_PUBLIC_FIGURES = (
+    "three_public_total",
+    "three_public_outbound",
+    "three_public_vehicle_purchase",
+    "three_public_vehicle_operation",
+    "three_public_reception",
+)
+THREE_PUBLIC_PART_FIGURES = THREE_PUBLIC_FIGURES[1:]
+HEADCOUNT_FIGURES = ("staff_in_service", "staff_funded", "staff_actual", "staff_retired", "staff_authorized")
+
+FUNCTION_CLASSES: dict[str, Label] = {
+    "208": Label("208 社会保障和就业", "Social security & employment"),
+    "210": Label("210 卫生健康", "Health"),
+    "221": Label("221 住房保障", "Housing"),
+    "other": Label("其他", "Other"),
+}
+
+# --------------------------------------------------------------------------- table headers (unit page)
+COLUMNS: dict[str, Label] = {
+    "figure": Label("指标", "Figure"),
+    "value": Label("数值", "Value"),
+    "unit": Label("单位", "Unit"),
+    "source": Label("出处", "Source"),
+    "source_description": Label("来源说明", "Read from"),
+    "derivation": Label("取得方式", "How obtained"),
+    "conflict": Label("冲突", "Conflict"),
+    "subject_code": Label("科目编码", "Code"),
+    "subject_level": Label("级次", "Level"),
+    "subject_name": Label("科目名称", "Subject"),
+    "total_amount": Label("合计", "Total"),
+    "basic_amount": Label("基本支出", "Basic"),
+    "project_amount": Label("项目支出", "Project"),
+    "personnel_amount": Label("人员经费", "Personnel"),
+    "public_amount": Label("公用经费", "Public"),
+    "is_derived": Label("推算", "Derived"),
+    "share": Label("占支出总计", "Share of total"),
+    "severity": Label("严重程度", "Severity"),
+    "rule": Label("规则", "Rule"),
+    "table_kind": Label("表", "Table"),
+    "row_key": Label("行", "Row"),
+    "column_key": Label("列", "Column"),
+    "expected": Label("应为", "Expected"),
+    "found": Label("实为", "Found"),
+    "difference": Label("差额", "Difference"),
+    "value_unit": Label("计量单位", "Unit"),
+    "detail": Label("说明", "Detail"),
+    "resolution": Label("处理", "Resolution"),
+    "line": Label("行号", "Line"),
+    "text": Label("内容", "Text"),
+}
+
+MONEY_UNIT = "万元"
+HEADCOUNT_UNIT = "人"

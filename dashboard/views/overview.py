@@ -1,0 +1,119 @@
+"""单位对比 Overview: every published disclosure ranked on per-capita personnel cost, with its 三公 share and
+parts, function mix, basic vs project spending and quality status; filters by province, region, fiscal year
+and scope; the table downloads as CSV."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import charts, formatting, labels, ui
+from dashboard.data import Filters, filter_metrics, filter_options, ranked
+from dashboard.overview_table import column_config, table_frame
+
+UNIT_PAGE = "views/unit.py"
+
+
+def sidebar_filters(metrics: pl.DataFrame) -> Filters:
+    with st.sidebar:
+        st.header(labels.FILTERS.zh)
+        st.caption(labels.FILTERS.en)
+        provinces = st.multiselect(
+            labels.PROVINCE.short,
+            filter_options(metrics, "province"),
+            format_func=lambda v: v or labels.UNREGISTERED,
+            key="filter_province",
+        )
+        in_provinces = filter_metrics(metrics, Filters(provinces=tuple(provinces)))
+        regions = st.multiselect(
+            labels.REGION.short,
+            filter_options(in_provinces, "region"),
+            format_func=lambda v: v or labels.UNREGISTERED,
+            key="filter_region",
+        )
+        years = st.multiselect(
+            labels.FISCAL_YEAR.short, filter_options(metrics, "fiscal_year"), key="filter_year"
+        )
+        scopes = st.multiselect(
+            labels.SCOPE.short,
+            filter_options(metrics, "scope"),
+            format_func=lambda v: v or "—",
+            key="filter_scope",
+        )
+    return Filters(
+        provinces=tuple(provinces), regions=tuple(regions), fiscal_years=tuple(years), scopes=tuple(scopes)
+    )
+
+
+def summary(shown: pl.DataFrame) -> None:
+    total = sum((v for v in shown.get_column("total_expenditure").to_list() if v is not None), start=0)
+    warned = shown.filter(pl.col("quality_status") != "ok").height
+    first, second, third, fourth = st.columns(4)
+    first.metric(labels.DISCLOSURES_SHOWN.short, shown.height)
+    second.metric(labels.UNITS_SHOWN.short, shown.get_column("unit_name").n_unique())
+    third.metric(labels.TOTAL_SHOWN.short, formatting.money(total))
+    fourth.metric(labels.WITH_WARNINGS.short, warned)
+
+
+def render() -> None:
+    snapshot = ui.current_snapshot()
+    ui.page_setup()
+    ui.title(labels.OVERVIEW)
+    filters = sidebar_filters(snapshot.unit_metrics)
+    rank_by = st.radio(
+        labels.RANK_BY.short,
+        list(labels.PER_CAPITA_DEFINITIONS),
+        format_func=lambda c: (
+            f"{labels.METRICS[c].zh}（{labels.PER_CAPITA_DEFINITIONS[c].zh}）"
+            f" · {labels.PER_CAPITA_DEFINITIONS[c].en}"
+        ),
+        horizontal=True,
+        key="rank_by",
+    )
+    shown = ranked(filter_metrics(snapshot.unit_metrics, filters), rank_by)
+    summary(shown)
+    if shown.is_empty():
+        st.info("没有符合筛选条件的公开文件。 No disclosure matches the filters.")
+        return
+
+    ui.section(labels.RANKING)
+    st.caption(
+        "两种口径：人员经费 ÷ 人数，工资福利支出(301) ÷ 人数；人数口径见表（在职人员，或仅有财政供给人员时用之）。  \n"
+        "Two definitions: personnel expenditure ÷ staff, wages & welfare (class 301) ÷ staff; the staff basis "
+        "(in service, or fiscally funded where only that is stated) is in the table. ⚠ = quality warnings."
+    )
+    st.altair_chart(charts.per_capita(shown), width="stretch")
+
+    left, right = st.columns(2)
+    with left:
+        ui.section(labels.FUNCTION_MIX)
+        st.altair_chart(charts.function_mix(shown), width="stretch")
+    with right:
+        ui.section(labels.BASIC_VS_PROJECT)
+        st.altair_chart(charts.basic_vs_project(shown), width="stretch")
+    ui.section(labels.THREE_PUBLIC)
+    st.altair_chart(charts.three_public(shown), width="stretch")
+
+    ui.section(labels.TABLE)
+    table = table_frame(shown)
+    st.dataframe(table, hide_index=True, column_config=column_config(), key="overview_table")
+    ui.download_csv(table, "budget_units.csv", key="overview_csv")
+
+    ui.section(labels.OPEN_UNIT)
+    choices = shown.select("document_id", "unit_name", "fiscal_year", "scope").to_dicts()
+    chosen = st.selectbox(
+        labels.OPEN_UNIT.short,
+        choices,
+        format_func=lambda c: f"{c['unit_name']} · {c['fiscal_year']} · {c['scope'] or '—'}",
+        key="open_unit",
+    )
+    if chosen:
+        st.page_link(
+            UNIT_PAGE,
+            label=f"打开单位详情 Open the unit page: {chosen['unit_name']} {chosen['fiscal_year']}",
+            icon=":material/arrow_forward:",
+            query_params={"doc": chosen["document_id"]},
+        )
+
+
+render()

@@ -1,0 +1,361 @@
+"""The dashboard's pages under Streamlit's AppTest, on a real warehouse built and published in this session.
+
+Every figure checked is read back from the published marts by the test itself: the pages must show exactly
+what the marts hold (formatted in 万元 with thousands separators), in the marts' order.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from published_warehouse import session_published_warehouse
+from streamlit.testing.v1 import AppTest
+
+from dashboard import formatting, labels, sources
+from dashboard.data import Filters, filter_metrics, ranked, read_snapshot
+from dashboard.overview_table import header, table_frame
+from dashboard.ui import csv_bytes
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+UNIT_PAGE = "views/unit.py"
+SOURCE_PAGE = "views/source.py"
+RANK_ORDER = "ORDER BY {column} DESC NULLS LAST, unit_name, fiscal_year"
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, seed_disclosures):
+    return session_published_warehouse(tmp_path_factory, seed_disclosures)
+
+
+@pytest.fixture
+def app(built, monkeypatch):
+    monkeypatch.setenv("BUDGET_PUBLISHED", str(built.published))
+    return AppTest.from_file(str(APP), default_timeout=60)
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    [found] = [m.value for m in at.metric if m.label.startswith(label)]
+    return found
+
+
+def shown_ids(at: AppTest) -> list[str]:
+    return at.dataframe[0].value[header("document_id")].tolist()
+
+
+def visible_text(cell: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", cell)).split())
+
+
+def table_rows(at: AppTest, key: str) -> list[list[str]]:
+    """The body cells (as visible text) of the HTML table ``id=key``."""
+    [markup] = [m.value for m in at.markdown if f'id="{key}"' in m.value]
+    body = markup.split("<tbody>", 1)[1]
+    return [
+        [visible_text(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body)
+    ]
+
+
+def page_html(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def open_unit(at: AppTest, document_id: str) -> AppTest:
+    at.switch_page(UNIT_PAGE)
+    at.query_params["doc"] = document_id
+    return run(at)
+
+
+# --------------------------------------------------------------------------- overview
+def test_overview_ranks_every_disclosure_as_the_marts_do(app, built):
+    at = run(app)
+    expected = built.rows(
+        f"SELECT * FROM marts.unit_metrics {RANK_ORDER.format(column='per_capita_personnel')}"
+    )
+    assert metric(at, labels.DISCLOSURES_SHOWN.zh) == str(len(expected))
+    assert metric(at, labels.TOTAL_SHOWN.zh) == formatting.money(
+        sum(r["total_expenditure"] for r in expected)
+    )
+    table = at.dataframe[0].value
+    assert shown_ids(at) == [r["document_id"] for r in expected]
+    assert table[header("rank")].tolist() == list(range(1, len(expected) + 1))
+    for column in (
+        "per_capita_personnel",
+        "per_capita_wage_welfare",
+        "total_expenditure",
+        "basic_expenditure",
+        "project_expenditure",
+        "three_public_total",
+        "three_public_outbound",
+        "three_public_vehicle_purchase",
+        "three_public_vehicle_operation",
+        "three_public_reception",
+    ):
+        assert table[header(column)].tolist() == [r[column] for r in expected], column
+        assert all(isinstance(v, Decimal) for v in table[header(column)] if v is not None), (
+            "money stays Decimal"
+        )
+    for column in ("three_public_share", "share_208", "share_210", "share_221"):
+        assert table[header(column)].tolist() == [r[column] * 100 for r in expected], column
+    assert table[header("in_service_staff")].tolist() == [r["in_service_staff"] for r in expected]
+    assert table[header("staff_basis")].tolist() == [labels.STAFF_BASIS[r["staff_basis"]] for r in expected]
+    for status, row in zip(table[header("quality")], expected, strict=True):  # quality on every row
+        assert status.startswith(labels.QUALITY_STATUS[row["quality_status"]])
+    assert len(at.get("vega_lite_chart")) == 4  # per capita, function mix, basic vs project, 三公
+    assert at.download_button[0].label == labels.DOWNLOAD_CSV
+
+
+def test_overview_ranks_on_the_second_definition(app, built):
+    at = run(app)
+    at.radio(key="rank_by").set_value("per_capita_wage_welfare")
+    run(at)
+    expected = built.rows(
+        f"SELECT document_id FROM marts.unit_metrics {RANK_ORDER.format(column='per_capita_wage_welfare')}"
+    )
+    assert shown_ids(at) == [r["document_id"] for r in expected]
+
+
+def test_overview_filters_by_province_region_year_and_scope(app, built):
+    at = run(app)
+    [top] = built.rows(
+        "SELECT province, count(*) AS n FROM marts.unit_metrics GROUP BY province ORDER BY n DESC, province LIMIT 1"
+    )
+    at.multiselect(key="filter_province").select(top["province"])
+    run(at)
+    in_province = built.rows(
+        f"SELECT document_id, region FROM marts.unit_metrics WHERE province = ? {RANK_ORDER.format(column='per_capita_personnel')}",
+        [top["province"]],
+    )
+    assert shown_ids(at) == [r["document_id"] for r in in_province]
+    assert metric(at, labels.DISCLOSURES_SHOWN.zh) == str(top["n"])
+
+    region = in_province[-1]["region"]
+    assert at.multiselect(key="filter_region").options == sorted({r["region"] for r in in_province})
+    at.multiselect(key="filter_region").select(region)
+    run(at)
+    assert shown_ids(at) == [r["document_id"] for r in in_province if r["region"] == region]
+
+    at.multiselect(key="filter_province").unselect(top["province"])
+    at.multiselect(key="filter_region").unselect(region)
+    [year] = built.rows("SELECT max(fiscal_year) AS y FROM marts.unit_metrics")
+    [scope] = built.rows("SELECT min(scope) AS s FROM marts.unit_metrics")
+    at.multiselect(key="filter_year").select(year["y"])
+    at.multiselect(key="filter_scope").select(scope["s"])
+    run(at)
+    expected = built.rows(
+        f"SELECT document_id FROM marts.unit_metrics WHERE fiscal_year = ? AND scope = ? "
+        f"{RANK_ORDER.format(column='per_capita_personnel')}",
+        [year["y"], scope["s"]],
+    )
+    assert shown_ids(at) == [r["document_id"] for r in expected]
+
+
+def test_overview_links_to_the_unit_page(app, built):
+    at = run(app)
+    [first] = built.rows(
+        f"SELECT document_id FROM marts.unit_metrics {RANK_ORDER.format(column='per_capita_personnel')} LIMIT 1"
+    )
+    link = at.page_link[0].proto
+    assert link.page == "unit" and link.query_string == f"doc={first['document_id']}"
+    table = at.dataframe[0].value
+    assert table[header("unit_page")].tolist()[0] == f"unit?doc={first['document_id']}"
+
+
+def test_the_csv_download_is_the_shown_table_with_exact_amounts(built):
+    snapshot = read_snapshot(built.published)
+    shown = ranked(filter_metrics(snapshot.unit_metrics, Filters()), "per_capita_personnel")
+    data = csv_bytes(table_frame(shown))
+    assert data.startswith("\ufeff".encode())  # spreadsheet programs read the Chinese headers
+    frame = pl.read_csv(io.BytesIO(data[3:]), infer_schema=False)
+    expected = built.rows(
+        f"SELECT * FROM marts.unit_metrics {RANK_ORDER.format(column='per_capita_personnel')}"
+    )
+    assert frame[header("document_id")].to_list() == [r["document_id"] for r in expected]
+    column = header("total_expenditure")
+    assert [Decimal(v) for v in frame[column].to_list()] == [r["total_expenditure"] for r in expected]
+
+
+# --------------------------------------------------------------------------- unit page
+def test_unit_page_shows_the_marts_of_each_disclosure(app, built):
+    at = run(app)
+    documents = built.rows("SELECT * FROM marts.unit_metrics ORDER BY document_id")
+    for doc in documents:
+        document_id = doc["document_id"]
+        open_unit(at, document_id)
+        assert at.title[0].value == doc["unit_name"]
+        assert metric(at, "支出总计") == formatting.money(doc["total_expenditure"])
+        assert metric(at, "基本支出") == formatting.money(doc["basic_expenditure"])
+        assert metric(at, "项目支出") == formatting.money(doc["project_expenditure"])
+        assert metric(at, "人数") == formatting.count(doc["in_service_staff"])
+        assert metric(at, "人均人员经费") == formatting.money(doc["per_capita_personnel"])
+        assert metric(at, "“三公”经费") == formatting.money(doc["three_public_total"])
+
+        # the function tree 类 → 款 → 项, in code order, every amount as in the mart
+        functions = built.rows(
+            "SELECT * FROM marts.fct_expenditure_by_function WHERE document_id = ? ORDER BY subject_code",
+            [document_id],
+        )
+        rows = table_rows(at, "function-tree")
+        assert [r[0] for r in rows] == [f["subject_code"] for f in functions]
+        for row, fact in zip(rows, functions, strict=True):
+            assert row[2:5] == [
+                formatting.money(fact[c]) for c in ("total_amount", "basic_amount", "project_amount")
+            ]
+            assert row[6] == fact["source_location"]
+
+        # every key figure with its value and its source link
+        markup = page_html(at)
+        figures = built.rows("SELECT * FROM marts.figure_sources WHERE document_id = ?", [document_id])
+        shown_figures = {
+            row[0]: row
+            for key in ("key-figures", "basic-figures", "three-public", "headcounts")
+            for row in table_rows(at, key)
+        }
+        for figure in figures:
+            label = labels.FIGURES[figure["figure"]]
+            if figure["figure"] == "three_public_vehicle":
+                continue  # the vehicle subtotal: its two parts are shown
+            row = shown_figures[f"{label.zh} {label.en}"]
+            assert row[1] == formatting.figure_value(figure["value"], figure["value_kind"]), figure["figure"]
+            assert row[3] == figure["source_location"]
+            url = sources.source_url(
+                built.rows("SELECT * FROM published.documents WHERE document_id = ?", [document_id])[0],
+                figure["source_location"],
+            )
+            if figure["source_location"].startswith("line "):
+                assert url == f"source?doc={document_id}&line={figure['source_location'].split()[1]}"
+                assert f'href="{html.escape(url)}"' in markup
+
+        # the economic breakdown of basic spending
+        economic = built.rows(
+            "SELECT * FROM published.basic_expenditure_by_economic WHERE document_id = ? ORDER BY subject_code",
+            [document_id],
+        )
+        if economic:
+            rows = table_rows(at, "economic-tree")
+            assert [r[0] for r in rows] == [e["subject_code"] for e in economic]
+            assert [r[2] for r in rows] == [formatting.money(e["total_amount"]) for e in economic]
+
+        # every quality issue with its resolution
+        issues = built.rows("SELECT * FROM marts.quality_issues WHERE document_id = ?", [document_id])
+        assert f"问题 Issues: **{len(issues)}**" in [m.value for m in at.markdown]
+        if issues:
+            rows = table_rows(at, "quality-issues")
+            assert sorted(r[-1] for r in rows) == sorted(i["resolution"] for i in issues)
+            assert sorted(r[0].split()[-1] for r in rows) == sorted(i["rule"] for i in issues)
+
+
+def test_unit_page_follows_the_selectbox(app, built):
+    first, second = built.rows(
+        "SELECT document_id, unit_name FROM marts.unit_metrics ORDER BY document_id LIMIT 2"
+    )
+    at = open_unit(run(app), first["document_id"])
+    assert at.title[0].value == first["unit_name"]
+    at.selectbox(key="unit_document").set_value(second["document_id"])
+    run(at)
+    assert at.title[0].value == second["unit_name"]
+    assert at.query_params["doc"] == second["document_id"]
+
+
+def test_source_page_shows_the_line_a_figure_was_read_from(app, built):
+    [figure] = built.rows(
+        "SELECT f.document_id, f.source_location, d.file_name FROM marts.figure_sources f "
+        "JOIN published.documents d USING (document_id) "
+        "WHERE f.figure = 'total_expenditure' ORDER BY f.document_id LIMIT 1"
+    )
+    line = int(figure["source_location"].split()[1])
+    at = run(app)
+    at.switch_page(SOURCE_PAGE)
+    at.query_params["doc"] = figure["document_id"]
+    at.query_params["line"] = str(line)
+    run(at)
+    text = (built.raw / figure["file_name"]).read_text(encoding="utf-8").split("\n")[line - 1]
+    assert (
+        f'<tr class="hit" id="hit"><td class="n">{line}</td><td class="t">{html.escape(text)}</td></tr>'
+        in page_html(at)
+    )
+
+
+def test_without_a_publication_the_pages_say_to_run_make_run(monkeypatch, tmp_path):
+    monkeypatch.setenv("BUDGET_PUBLISHED", str(tmp_path / "nothing" / "budget_marts.duckdb"))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    run(at)
+    assert "make run" in at.info[0].value
+    at.switch_page(UNIT_PAGE)
+    run(at)
+    assert "make run" in at.info[0].value
+
+
+def test_the_pages_work_when_the_marts_gain_or_lose_columns(built, tmp_path, monkeypatch):
+    """A mart that gains a column (say ``disclosure_id``) or loses one still renders; the rest is unchanged."""
+    changed = tmp_path / "published" / "budget_marts.duckdb"
+    changed.parent.mkdir()
+    changed.write_bytes(built.published.read_bytes())
+    con = duckdb.connect(str(changed))
+    try:
+        con.execute("ALTER TABLE marts.unit_metrics ADD COLUMN disclosure_id VARCHAR DEFAULT 'x'")
+        con.execute("ALTER TABLE marts.figure_sources ADD COLUMN source_document_id VARCHAR")
+        con.execute("ALTER TABLE marts.unit_metrics DROP COLUMN operating_expenditure")
+    finally:
+        con.close()
+    monkeypatch.setenv("BUDGET_PUBLISHED", str(changed))
+    at = run(AppTest.from_file(str(APP), default_timeout=60))
+    expected = built.rows(
+        f"SELECT * FROM marts.unit_metrics {RANK_ORDER.format(column='per_capita_personnel')}"
+    )
+    assert shown_ids(at) == [r["document_id"] for r in expected]
+    open_unit(at, expected[0]["document_id"])
+    assert metric(at, "支出总计") == formatting.money(expected[0]["total_expenditure"])
+
+
+# --------------------------------------------------------------------------- formatting and links
+def test_money_has_thousands_separators_and_two_decimals():
+    assert formatting.money(Decimal("17361.340000")) == "17,361.34"
+    assert formatting.money(Decimal("0.005")) == "0.01"  # half up, as printed budgets round
+    assert formatting.money(Decimal("-1234567.891")) == "-1,234,567.89"
+    assert formatting.money(None) == formatting.MISSING
+    assert formatting.share(Decimal("0.004995")) == "0.50%"
+    assert formatting.count(Decimal("89.000000")) == "89"
+    assert formatting.difference(Decimal("66.33")) == "+66.33"
+
+
+def test_source_links_open_the_pdf_at_its_page_or_the_text_at_its_line(tmp_path):
+    text = {"document_id": "abc", "source_file": "abc.txt", "source_format": "text"}
+    pdf = {"document_id": "def", "source_file": "def.pdf", "source_format": "pdf"}
+    assert sources.source_url(text, "line 345") == "source?doc=abc&line=345"
+    assert sources.source_url(pdf, "page 12") == "source-files/def.pdf#page=12"
+    assert sources.source_url(pdf, "p.12") == "source-files/def.pdf#page=12"
+    assert sources.source_url(pdf, "page 4, line 12") == "source-files/def.pdf#page=4"
+    assert sources.source_url(text, "derived from 4 rows") is None
+    assert sources.source_url({**text, "source_file": None}, "line 3") is None
+    (tmp_path / "abc.txt").write_text("x", encoding="utf-8")
+    assert sources.source_path(tmp_path, "abc.txt") == tmp_path / "abc.txt"
+    for unsafe in ("../abc.txt", ".hidden.txt", "a/b.txt", None):
+        assert sources.source_path(tmp_path, unsafe) is None
+
+
+def test_a_figure_of_a_disclosure_in_several_files_links_to_its_own_file():
+    documents = [
+        {"document_id": "main", "file_name": "a.txt", "source_file": "main.txt", "source_format": "text"},
+        {"document_id": "other", "file_name": "b.pdf", "source_file": "other.pdf", "source_format": "pdf"},
+    ]
+    links = sources.SourceLinks(documents, "main")
+    assert links.url("line 7") == "source?doc=main&line=7"
+    assert links.url("b.pdf, page 3") == "source-files/other.pdf#page=3"
+    assert links.url("page 3", source_document_id="other") == "source-files/other.pdf#page=3"
+    assert links.url("derived from 2 rows") is None

@@ -1,0 +1,222 @@
+"""The dashboard end to end in a real browser: ``streamlit run dashboard/server.py`` (what ``make dashboard``
+runs) on a free port, driven by Playwright through Debian's chromium (``/usr/bin/chromium``; Playwright never
+downloads a browser here).  It loads the overview, filters it, opens a unit page, checks the figures it shows
+against the published marts, follows a source link to the line, and saves screenshots in ``tests/artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from published_warehouse import session_published_warehouse
+
+from dashboard import formatting, labels
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SERVER = REPO_ROOT / "dashboard" / "server.py"
+ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+START_TIMEOUT = 90  # seconds until the server answers its health check
+UI_TIMEOUT = 30_000  # milliseconds for an element to appear
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, seed_disclosures):
+    return session_published_warehouse(tmp_path_factory, seed_disclosures)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def dashboard_url(built, tmp_path):
+    port = _free_port()
+    log = (tmp_path / "streamlit.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", str(SERVER),
+            "--server.headless", "true",
+            "--server.port", str(port),
+            "--server.address", "127.0.0.1",
+            "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none",
+            "--client.toolbarMode", "minimal",
+        ],
+        cwd=REPO_ROOT,
+        env={**os.environ, "BUDGET_PUBLISHED": str(built.published)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the dashboard did not start:\n{(tmp_path / 'streamlit.log').read_text()}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: run `make system-deps` (installs Debian's chromium for this test; "
+            "`make test` runs it first)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _metric_value(page, label: str) -> str:
+    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue").inner_text()
+
+
+def _wait_for_metric(page, label: str, value: str) -> None:
+    page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue").filter(
+        has_text=value
+    ).wait_for(timeout=UI_TIMEOUT)
+
+
+def _grid_column(page, column: int, rows: int) -> list[str]:
+    """Cells of the overview grid (its accessible table) in one column."""
+    grid = page.get_by_test_id("stDataFrame")
+    return [grid.get_by_test_id(f"glide-cell-{column}-{row}").inner_text() for row in range(rows)]
+
+
+def _screenshot(page, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its own container, so the viewport grows to the content."""
+    height = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('[data-testid=stMain], section')].map(e => e.scrollHeight))"
+    )
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height + 100, 12000))})
+    page.wait_for_timeout(1500)  # charts re-layout
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    page.set_viewport_size(size)
+
+
+def _no_exception(page) -> None:
+    errors = page.get_by_test_id("stException")
+    assert errors.count() == 0, errors.first.inner_text()
+
+
+def test_overview_filter_unit_page_and_source_in_a_browser(built, dashboard_url, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    everything = built.rows(
+        "SELECT * FROM marts.unit_metrics ORDER BY per_capita_personnel DESC NULLS LAST, unit_name, fiscal_year"
+    )
+    [top] = built.rows(
+        "SELECT province, count(*) AS n FROM marts.unit_metrics GROUP BY province ORDER BY n DESC, province LIMIT 1"
+    )
+    in_province = [r for r in everything if r["province"] == top["province"]]
+
+    page = browser.new_page(viewport={"width": 1600, "height": 1400})
+    page.goto(dashboard_url)
+    page.get_by_role("heading", name=labels.OVERVIEW.zh).wait_for(timeout=UI_TIMEOUT)
+    _wait_for_metric(page, labels.DISCLOSURES_SHOWN.zh, str(len(everything)))
+    _no_exception(page)
+    assert _metric_value(page, labels.TOTAL_SHOWN.zh) == formatting.money(
+        sum(r["total_expenditure"] for r in everything)
+    )
+    page.get_by_test_id("stDataFrame").wait_for(timeout=UI_TIMEOUT)
+    assert _grid_column(page, 1, len(everything)) == [r["unit_name"] for r in everything]
+
+    # filter on the province with the most disclosures
+    page.get_by_test_id("stMultiSelect").filter(has_text=labels.PROVINCE.zh).click()
+    page.get_by_role("option", name=top["province"], exact=True).click()
+    page.keyboard.press("Escape")
+    _wait_for_metric(page, labels.DISCLOSURES_SHOWN.zh, str(len(in_province)))
+    page.wait_for_timeout(1000)  # let the grid redraw
+    assert _grid_column(page, 1, len(in_province)) == [r["unit_name"] for r in in_province]
+    _screenshot(page, "dashboard_overview_filtered.png")
+
+    # open the unit page of the first disclosure shown
+    unit = in_province[0]
+    page.get_by_role("link", name=f"打开单位详情 Open the unit page: {unit['unit_name']}").click()
+    page.wait_for_url(f"**/unit?doc={unit['document_id']}", timeout=UI_TIMEOUT)
+    page.get_by_role("heading", name=unit["unit_name"]).wait_for(timeout=UI_TIMEOUT)
+    _wait_for_metric(page, "支出总计", formatting.money(unit["total_expenditure"]))
+    _no_exception(page)
+    assert _metric_value(page, "基本支出") == formatting.money(unit["basic_expenditure"])
+    assert _metric_value(page, "人均人员经费") == formatting.money(unit["per_capita_personnel"])
+    assert _metric_value(page, "人数") == formatting.count(unit["in_service_staff"])
+
+    functions = built.rows(
+        "SELECT * FROM marts.fct_expenditure_by_function WHERE document_id = ? ORDER BY subject_code",
+        [unit["document_id"]],
+    )
+    tree = page.locator("#function-tree tbody tr")
+    assert tree.count() == len(functions)
+    for i, fact in enumerate(functions):
+        cells = tree.nth(i).locator("td").all_inner_texts()
+        assert cells[0] == fact["subject_code"]
+        assert cells[2] == formatting.money(fact["total_amount"])
+    [total] = built.rows(
+        "SELECT * FROM marts.figure_sources WHERE document_id = ? AND figure = 'total_expenditure'",
+        [unit["document_id"]],
+    )
+    total_row = page.locator("#key-figures tbody tr").filter(has_text=labels.FIGURES["total_expenditure"].en)
+    assert total_row.locator("td").nth(1).inner_text() == formatting.money(total["value"])
+    _screenshot(page, "dashboard_unit.png")
+
+    # the total's source link opens the text at its line
+    [document] = built.rows("SELECT * FROM published.documents WHERE document_id = ?", [unit["document_id"]])
+    line = int(total["source_location"].split()[1])
+    with page.context.expect_page() as opened:
+        total_row.get_by_role("link", name=total["source_location"]).click()
+    source = opened.value
+    source.set_viewport_size({"width": 1600, "height": 1400})
+    hit = source.locator("#hit")
+    hit.wait_for(timeout=UI_TIMEOUT)
+    expected_line = (built.raw / document["file_name"]).read_text(encoding="utf-8").split("\n")[line - 1]
+    assert hit.locator("td").nth(0).inner_text() == str(line)
+    assert " ".join(hit.locator("td").nth(1).inner_text().split()) == " ".join(expected_line.split())
+    source.screenshot(path=str(ARTIFACTS / "dashboard_source.png"))
+
+    # the published disclosure itself is served (PDFs open at #page=N from this route)
+    response = page.request.get(f"{dashboard_url}/source-files/{document['source_file']}")
+    assert response.status == 200
+    assert response.body() == (built.raw / document["file_name"]).read_bytes()
+    assert page.request.get(f"{dashboard_url}/source-files/..%2Fbudget_marts.duckdb").status in (400, 404)

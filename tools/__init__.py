@@ -1,0 +1,1 @@
+"""Developer tools of the warehouse (not shipped with the extraction library)."""
