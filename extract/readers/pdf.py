@@ -19,6 +19,7 @@ camelot stream for unruled ones: docs/extraction.md (measured on the real PDFs a
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 from extract.model import Block, Grid, GridRow, Paragraph, SourceDocument, UnreadableDocument
 from extract.readers.text import content_hash
 from extract.tables.classify import classify_title
-from extract.tables.locate import is_furniture
+from extract.tables.locate import is_furniture, unit_of
 from extract.text_clean import is_amount
 
 # pdfplumber's lines strategy; text inside a cell is read with a tight tolerance so CJK keeps no spaces
@@ -44,6 +45,8 @@ MIN_AMOUNT_LINES = 3  # an unruled page needs this many lines with two amounts o
 
 _PAGE_NUMBER = re.compile(r"^(?:[-—–－]\s*)?(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*\d{1,4}|\s*共\s*\d{1,4}\s*页)?(?:\s*[-—–－])?$")
 _AMOUNT_TOKEN = re.compile(r"(?<![\d.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d.])|(?<![\d.,])-?\d+\.\d{1,2}(?![\d.,])")
+_PROSE_MARKS = re.compile(r"[，。；]|万元|%")
+_ENDS_IN_AMOUNT = re.compile(r"(?:^|\s)-?\d[\d,]*\.\d{1,2}$")
 _CODE_CELL = re.compile(r"^\d{3}(?:\d{2}){0,2}$|^\d{2}$")
 
 
@@ -138,8 +141,9 @@ def _read_page(page, number: int, path: Path) -> tuple[list[Block], PageRoute]:
             boxes.append(table.bbox)
         route = "ruled" if boxes else route
     if not boxes and _looks_tabular(lines):
-        for top, bbox, rows in _stream_tables(path, number, page.height):
-            rows = merge_wrapped_rows(rows)
+        area = _stream_area(lines, float(page.width), float(page.height))
+        for top, bbox, rows, centres in _stream_tables(path, number, page.height, area):
+            rows = merge_wrapped_rows(split_merged_cells(rows), centres)
             head, body, tail = _peel_text_rows(rows)
             for i, text in enumerate(t for cells in head for t in _cell_lines(cells)):
                 placed.append(_Placed(top - 1 + i * 0.001, _paragraph(text, number)))
@@ -150,6 +154,7 @@ def _read_page(page, number: int, path: Path) -> tuple[list[Block], PageRoute]:
             boxes.append(bbox)
         route = "unruled" if boxes else route
     height = float(page.height)
+    prose: list[dict] = []
     for line in lines:
         middle = (line["top"] + line["bottom"]) / 2
         if any(x0 - 1 <= (line["x0"] + line["x1"]) / 2 <= x1 + 1 and top - 1 <= middle <= bottom + 1
@@ -161,9 +166,49 @@ def _read_page(page, number: int, path: Path) -> tuple[list[Block], PageRoute]:
         in_margin = line["top"] < height * MARGIN_SHARE or line["bottom"] > height * (1 - MARGIN_SHARE)
         if in_margin and _PAGE_NUMBER.match(text.replace(" ", "")):
             continue
-        placed.append(_Placed(line["top"], _paragraph(text, number)))
+        prose.append({**line, "text": text})
+    for group in join_wrapped_lines(prose, [box[1] for box in boxes]):
+        placed.append(_Placed(group[0]["top"], _paragraph("".join(line["text"] for line in group), number)))
     placed.sort(key=lambda p: p.top)
     return [p.block for p in placed], PageRoute(number, route, len(boxes))
+
+
+_NEW_PARAGRAPH = re.compile(
+    r"^(?:第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.．、](?!\d))"
+)
+
+
+def join_wrapped_lines(lines: list[dict], table_tops: list[float]) -> list[list[dict]]:
+    """Lines of one paragraph, as the layout wrapped them, grouped again (a sentence the page width cut).
+
+    A line continues the one above when that one runs to the right edge of the text and does not end a
+    sentence, and this one starts at the left
+    edge (a new paragraph is indented), is not a heading or a numbered item, and follows without extra
+    spacing and without a table in between.
+    """
+    if not lines:
+        return []
+    ordered = sorted(lines, key=lambda line: line["top"])
+    sizes = sorted(line["bottom"] - line["top"] for line in ordered)
+    size = sizes[len(sizes) // 2] or 10.0
+    right = max(line["x1"] for line in ordered)
+    left = min(line["x0"] for line in ordered)
+    groups: list[list[dict]] = [[ordered[0]]]
+    for line in ordered[1:]:
+        last = groups[-1][-1]
+        continues = (
+            last["x1"] >= right - 2.5 * size
+            and not last["text"].endswith(("。", "！", "？"))
+            and line["x0"] <= left + 0.5 * size
+            and line["top"] - last["bottom"] < 1.2 * size
+            and not _NEW_PARAGRAPH.match(line["text"])
+            and not any(last["top"] < top < line["top"] for top in table_tops)
+        )
+        if continues:
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    return groups
 
 
 def _text_lines(page) -> list[dict]:
@@ -235,20 +280,48 @@ def join_broken_titles(blocks: list[Block]) -> list[Block]:
 
 # --------------------------------------------------------------------------- unruled pages
 def _looks_tabular(lines: list[dict]) -> bool:
-    return sum(1 for line in lines if len(_AMOUNT_TOKEN.findall(line["text"])) >= 2) >= MIN_AMOUNT_LINES
+    """Enough lines read like table rows: two amounts, or a name and a bare amount without prose punctuation."""
+
+    def table_like(text: str) -> bool:
+        if _PROSE_MARKS.search(text):
+            return False
+        amounts = _AMOUNT_TOKEN.findall(text)
+        return len(amounts) >= 2 or bool(amounts) and bool(_ENDS_IN_AMOUNT.search(text))
+
+    return sum(1 for line in lines if table_like(line["text"])) >= MIN_AMOUNT_LINES
 
 
-def _stream_tables(path: Path, number: int, page_height: float):
-    """camelot stream on one page: (top, bbox in pdfplumber's top-left coordinates, rows of cells)."""
+def _stream_area(lines: list[dict], width: float, height: float) -> str | None:
+    """The table area of an unruled page for camelot (“x1,y1,x2,y2”, PDF coordinates, top-left then bottom-right).
+
+    It starts below the last title or 单位 line (so a header printed over several lines is read whole, not
+    left as prose) and ends above the bottom margin; prose after the table comes back as one-cell rows and
+    is peeled off.  None (camelot finds the area) when the page has no title or unit line.
+    """
+    heads = [line for line in lines if unit_of(line["text"]) or classify_title(line["text"]) is not None]
+    body = [line for line in lines if line["bottom"] < height * (1 - MARGIN_SHARE)]
+    if not heads or not body:
+        return None
+    top = max(line["bottom"] for line in heads) + 1
+    bottom = max(line["bottom"] for line in body) + 1
+    if bottom <= top:
+        return None
+    return f"0,{height - top:.1f},{width:.1f},{height - bottom:.1f}"
+
+
+def _stream_tables(path: Path, number: int, page_height: float, area: str | None = None):
+    """camelot stream on one page: (top, bbox in pdfplumber's top-left coordinates, rows of cells, row centres)."""
     import camelot  # imported on first use: ruled PDFs never pay for it
 
-    tables = camelot.read_pdf(str(path), pages=str(number), flavor="stream", suppress_stdout=True)
+    options = {"table_areas": [area]} if area else {}
+    tables = camelot.read_pdf(str(path), pages=str(number), flavor="stream", suppress_stdout=True, **options)
     out = []
     for table in tables:
         x1, y1, x2, y2 = table._bbox  # PDF coordinates, origin bottom-left
         bbox = (float(x1), float(page_height) - float(y2), float(x2), float(page_height) - float(y1))
         rows = [[str(c) for c in row] for row in table.df.values.tolist()]
-        out.append((bbox[1], bbox, rows))
+        centres = [float(page_height) - (float(top) + float(bottom)) / 2 for top, bottom in table.rows]
+        out.append((bbox[1], bbox, rows, centres))
     return out
 
 
@@ -260,40 +333,78 @@ def _has_code(cells: list[str]) -> bool:
     return any(_CODE_CELL.match(_clean_cell(c)) for c in cells[:4] if c)
 
 
-def merge_wrapped_rows(rows: list[list[str]]) -> list[list[str]]:
-    """Rejoin names wrapped onto a second text line of an unruled table.
+_AMOUNT_THEN_TEXT = re.compile(r"^\s*(-?[\d,]+(?:\.\d+)?)\s+(\S.*)$", re.DOTALL)
+_TEXT_THEN_AMOUNT = re.compile(r"^(.*\S)\s+(-?[\d,]+(?:\.\d+)?)\s*$", re.DOTALL)
 
-    Rows are keyed by their subject code (or their amounts): a row after the first data row that holds
-    neither a code nor an amount, only text, is the rest of a name.  It joins the data row above it, unless
-    that row's name cell is complete and the row below has a code but an empty name (a name printed
-    above its code line).
+
+def split_merged_cells(rows: list[list[str]]) -> list[list[str]]:
+    """Undo camelot putting two columns' text in one cell when the gap between them is narrow.
+
+    “0.00 二、外交支出” beside an empty cell on its left is the amount of the left column and the name of
+    this one; “预算数⏎项目” likewise for two header words; a name followed by an amount with an empty cell
+    on its right is split the other way.
     """
-    out: list[list[str]] = []
-    seen_data = False
-    pending_prefix: list[str] | None = None
+    out = []
     for cells in rows:
-        cells = [_clean_cell(c) for c in cells]
-        filled = [i for i, c in enumerate(cells) if c]
-        is_data = _has_amount(cells) or _has_code(cells)
-        if is_data:
-            if pending_prefix is not None:
-                for i, text in enumerate(pending_prefix):
-                    if text and i < len(cells):
-                        cells[i] = text + cells[i]
-                pending_prefix = None
-            seen_data = True
-            out.append(cells)
-            continue
-        if not seen_data or not filled:
-            out.append(cells)
-            continue
-        previous = out[-1]
-        if all(i < len(previous) for i in filled):
-            for i in filled:
-                previous[i] = previous[i] + cells[i]
-        else:
-            pending_prefix = cells
+        cells = list(cells)
+        for i, cell in enumerate(cells):
+            if not cell:
+                continue
+            if i > 0 and not cells[i - 1]:
+                match = _AMOUNT_THEN_TEXT.match(cell)
+                lines = [line for line in cell.splitlines() if line.strip()]
+                if match and is_amount(match.group(1)):
+                    cells[i - 1], cells[i] = match.group(1), match.group(2).strip()
+                elif len(lines) == 2 and not any(is_amount(line) for line in lines):
+                    cells[i - 1], cells[i] = lines[0].strip(), lines[1].strip()
+                continue
+            if i + 1 < len(cells) and not cells[i + 1]:
+                match = _TEXT_THEN_AMOUNT.match(cell)
+                if match and is_amount(match.group(2)) and not is_amount(match.group(1)):
+                    cells[i], cells[i + 1] = match.group(1).strip(), match.group(2)
+        out.append(cells)
     return out
+
+
+def merge_wrapped_rows(rows: list[list[str]], centres: list[float] | None = None) -> list[list[str]]:
+    """Rejoin names wrapped onto more text lines of an unruled table; rows are keyed by code or amounts.
+
+    After the first data row (a row with a subject code or an amount), a row holding only text is a piece
+    of a name.  The pieces between two data rows are split at the widest vertical gap between consecutive
+    lines — lines of one cell sit closer together than two table rows — the pieces above it finish the
+    upper row's name, those below begin the lower row's (a name printed around its centred code line).
+    Without positions, pieces join the row above.
+    """
+    cleaned = [[_clean_cell(c) for c in cells] for cells in rows]
+    centres = centres if centres and len(centres) == len(rows) else [float(-i) for i in range(len(rows))]
+    data = [i for i, cells in enumerate(cleaned) if _has_amount(cells) or _has_code(cells)]
+    if not data:
+        return cleaned
+    owner: dict[int, int] = {}  # piece row → data row it belongs to
+    for upper, lower in zip(data, data[1:] + [None]):
+        pieces = [i for i in range(upper + 1, lower if lower is not None else len(cleaned)) if any(cleaned[i])]
+        if not pieces:
+            continue
+        if lower is None:
+            split = len(pieces)
+        else:
+            chain = [upper, *pieces, lower]
+            gaps = [abs(centres[a] - centres[b]) for a, b in itertools.pairwise(chain)]
+            split = max(range(len(gaps)), key=lambda k: (gaps[k], -k))
+        for position, piece in enumerate(pieces):
+            owner[piece] = upper if position < split else lower
+    merged: dict[int, list[str]] = {}
+    for row in data:
+        above = [p for p in sorted(owner) if owner[p] == row and p < row]
+        below = [p for p in sorted(owner) if owner[p] == row and p > row]
+        width = len(cleaned[row])
+        merged[row] = [
+            "".join(cleaned[p][j] for p in above if j < len(cleaned[p]))
+            + cleaned[row][j]
+            + "".join(cleaned[p][j] for p in below if j < len(cleaned[p]))
+            for j in range(width)
+        ]
+    return [merged.get(i, cells) for i, cells in enumerate(cleaned) if i not in owner]
 
 
 def _peel_text_rows(rows: list[list[str]], keep_tail: bool = False):
