@@ -17,10 +17,6 @@ The published file holds:
 ``marts.*``                            every table of the warehouse's ``marts`` schema, as it is
 ``published.documents``                one row per document of ``raw.documents`` (file name, format, title …) and
                                        ``source_file``: its copy under ``sources/`` (NULL when unavailable)
-``published.basic_expenditure_by_economic``
-                                       the economic breakdown of basic spending (一般公共预算基本支出表, 类/款 rows,
-                                       columns total / personnel / public) of each published document, from its
-                                       first table of that kind that passed every check (``int_table_consistency``)
 ``published.publication``              one row: when and from what this file was published
 
 ``BUDGET_PUBLISHED`` overrides the path of the published file (see ``WarehouseSettings``).
@@ -92,7 +88,6 @@ def publish_marts(
             warehouse = _attach_warehouse(con, warehouse_path)
             table_rows = _copy_marts(con, warehouse)
             _write_documents(con, warehouse)
-            _write_basic_expenditure_by_economic(con, warehouse)
             con.execute(f"DETACH {_ident(warehouse)}")
             copied = _copy_sources(con, raw_dir, sources_dir(published_file))
             _write_publication(con, published_at, warehouse_path, run_id, table_rows)
@@ -184,68 +179,6 @@ def _write_documents(con: duckdb.DuckDBPyConnection, warehouse: str) -> None:
             SELECT {", ".join(columns)}, CAST(NULL AS VARCHAR) AS source_file
             FROM {documents} ORDER BY document_id"""
     )
-
-
-# per published document: the economic rows of its first 一般公共预算基本支出表 that passed every check, read from
-# dbt's staging view (document ids and source locations as the marts have them, a disclosure of several files
-# included); {warehouse} is the attached warehouse, {source_document} an optional column
-BASIC_EXPENDITURE_BY_ECONOMIC_SQL = """
-CREATE TABLE {published}.basic_expenditure_by_economic AS
-WITH basic_tables AS (
-    SELECT c.document_id, min(c.table_id) AS table_id
-    FROM {warehouse}.intermediate.int_table_consistency c
-    WHERE c.table_kind = 'gpb_basic_expenditure' AND c.is_consistent AND NOT c.is_empty
-      AND c.document_id IN (SELECT document_id FROM {warehouse}.marts.unit_metrics)
-    GROUP BY c.document_id
-),
-cells AS (
-    SELECT f.*, min(f.row_index) OVER (PARTITION BY f.document_id, f.subject_code) AS first_row_index
-    FROM {warehouse}.staging.stg_table_facts f JOIN basic_tables b USING (document_id, table_id)
-    WHERE f.subject_system = 'economic' AND f.subject_code IS NOT NULL
-)
-SELECT
-    cells.document_id,
-    cells.subject_code,
-    any_value(cells.subject_level) AS subject_level,
-    any_value(cells.parent_code) AS parent_code,
-    coalesce(any_value(s.name), any_value(cells.row_label)) AS subject_name,
-    CAST(sum(cells.amount) FILTER (WHERE cells.column_key = 'total') AS DECIMAL(20, 6)) AS total_amount,
-    CAST(sum(cells.amount) FILTER (WHERE cells.column_key = 'personnel') AS DECIMAL(20, 6)) AS personnel_amount,
-    CAST(sum(cells.amount) FILTER (WHERE cells.column_key = 'public') AS DECIMAL(20, 6)) AS public_amount,
-    any_value(cells.table_id) AS table_id,
-    any_value(cells.source_location) AS source_location{source_document}
-FROM cells
-LEFT JOIN {warehouse}.reference.economic_subjects s ON s.code = cells.subject_code
-WHERE cells.row_index = cells.first_row_index  -- a code printed twice counts once
-GROUP BY cells.document_id, cells.subject_code
-ORDER BY cells.document_id, cells.subject_code
-"""
-
-
-BASIC_EXPENDITURE_BY_ECONOMIC_EMPTY_SQL = f"""
-CREATE TABLE {PUBLISHED_SCHEMA}.basic_expenditure_by_economic (
-    document_id VARCHAR, subject_code VARCHAR, subject_level VARCHAR, parent_code VARCHAR, subject_name VARCHAR,
-    total_amount DECIMAL(20, 6), personnel_amount DECIMAL(20, 6), public_amount DECIMAL(20, 6),
-    table_id INTEGER, source_location VARCHAR
-)
-"""
-
-
-def _write_basic_expenditure_by_economic(con: duckdb.DuckDBPyConnection, warehouse: str) -> None:
-    """The breakdown, or an empty table when the warehouse lacks a table it reads (the marts still publish)."""
-    try:
-        has_file = "source_document_id" in _columns(con, f"{_ident(warehouse)}.staging.stg_table_facts")
-        con.execute(
-            BASIC_EXPENDITURE_BY_ECONOMIC_SQL.format(
-                published=PUBLISHED_SCHEMA,
-                warehouse=_ident(warehouse),
-                source_document=",\n    any_value(cells.source_document_id) AS source_document_id"
-                if has_file
-                else "",
-            )
-        )
-    except (duckdb.CatalogException, duckdb.BinderException):
-        con.execute(BASIC_EXPENDITURE_BY_ECONOMIC_EMPTY_SQL)
 
 
 def _write_publication(

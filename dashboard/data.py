@@ -132,7 +132,7 @@ TABLES: dict[str, tuple[str, dict[str, pl.DataType]]] = {
     "figure_sources": ("marts.figure_sources", FIGURE_SOURCE_COLUMNS),
     "quality_issues": ("marts.quality_issues", QUALITY_ISSUE_COLUMNS),
     "documents": ("published.documents", DOCUMENT_COLUMNS),
-    "basic_by_economic": ("published.basic_expenditure_by_economic", ECONOMIC_COLUMNS),
+    "basic_by_economic": ("marts.fct_basic_expenditure_by_economic", ECONOMIC_COLUMNS),
 }
 
 

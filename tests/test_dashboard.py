@@ -243,7 +243,7 @@ def test_unit_page_shows_the_marts_of_each_disclosure(app, built):
 
         # the economic breakdown of basic spending
         economic = built.rows(
-            "SELECT * FROM published.basic_expenditure_by_economic WHERE document_id = ? ORDER BY subject_code",
+            "SELECT * FROM marts.fct_basic_expenditure_by_economic WHERE document_id = ? ORDER BY subject_code",
             [document_id],
         )
         if economic:

@@ -75,7 +75,6 @@ def test_the_build_publishes_every_mart_beside_the_warehouse(built):
             )
         assert set(_tables(con, "published", "published")) == {
             "documents",
-            "basic_expenditure_by_economic",
             "publication",
         }
     finally:
@@ -103,7 +102,7 @@ def test_the_economic_breakdown_of_basic_spending_matches_the_marts(built):
     prints a total column, and 301 is the wage_welfare_expenditure of unit_metrics."""
     metrics = {r["document_id"]: r for r in built.rows("SELECT * FROM marts.unit_metrics")}
     classes = built.rows(
-        "SELECT document_id, subject_code, total_amount FROM published.basic_expenditure_by_economic "
+        "SELECT document_id, subject_code, total_amount FROM marts.fct_basic_expenditure_by_economic "
         "WHERE subject_level = '类'"
     )
     assert classes

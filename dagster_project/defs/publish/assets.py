@@ -29,7 +29,7 @@ MARTS_KEYS = [spec.key for spec in budget_warehouse_dbt.specs if spec.group_name
     kinds={"duckdb"},
     description=(
         "发布 — a read-only copy of every marts.* table (plus published.documents, "
-        "published.basic_expenditure_by_economic, published.publication and the source files), written aside "
+        "published.publication and the source files), written aside "
         "and renamed over the published file in one step. The dashboard and BI tools read only this file."
     ),
 )
