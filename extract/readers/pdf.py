@@ -25,16 +25,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pdfplumber
+import pypdfium2 as pdfium
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extract.model import Block, Grid, GridRow, Paragraph, SourceDocument, UnreadableDocument
+from extract.readers.pdf_layout import open_pdfium
+from extract.readers.pdf_layout import read_page as read_pdfium_page
 from extract.readers.text import content_hash
 from extract.tables.classify import classify_title
 from extract.tables.locate import is_furniture, unit_of
 from extract.text_clean import is_amount
 
 # pdfplumber's lines strategy; text inside a cell is read with a tight tolerance so CJK keeps no spaces
+DEFAULT_BACKEND = "pdfium"
 RULED_TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines", "text_x_tolerance": 1.5}
 TEXT_X_TOLERANCE = 1.5
 RULE_THICKNESS = 3.0  # points: a filled rectangle thinner than this is a drawn rule
@@ -64,28 +68,32 @@ def read_pdf(path: Path) -> SourceDocument:
     return doc
 
 
-def read_pdf_with_routes(path: Path) -> tuple[SourceDocument, list[PageRoute]]:
+def read_pdf_with_routes(path: Path, backend: str = DEFAULT_BACKEND) -> tuple[SourceDocument, list[PageRoute]]:
+    """The document and how each page was routed.  ``backend``: 'pdfium' (default, fast) or 'pdfplumber'
+    (pdfminer) — both give the reader the same page objects (``extract.readers.pdf_layout``)."""
     path = Path(path)
     data = path.read_bytes()
     _check_file(data)
     digest = content_hash(data)
     doc = SourceDocument(document_id=digest[:16], file_name=path.name, source_format="pdf", content_sha256=digest)
     routes: list[PageRoute] = []
+    char_count = 0
     try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            pages = pdf.pages
-            doc.page_count = len(pages)
-            if not pages:
-                raise UnreadableDocument("the PDF has no pages")
-            char_count = 0
-            for number, page in enumerate(pages, start=1):
-                page = page.dedupe_chars()
-                char_count += len(page.chars)
-                blocks, route = _read_page(page, number, path)
-                doc.blocks.extend(blocks)
-                routes.append(route)
+        for number, page in _pages(data, backend):
+            page = page.dedupe_chars()
+            char_count += len(page.chars)
+            blocks, route = _read_page(page, number, path)
+            doc.blocks.extend(blocks)
+            routes.append(route)
+        doc.page_count = len(routes)
+        if not routes:
+            raise UnreadableDocument("the PDF has no pages")
     except UnreadableDocument:
         raise
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise UnreadableDocument("the PDF is encrypted and needs a password") from exc
+        raise UnreadableDocument(f"the PDF cannot be parsed: {exc}"[:300]) from exc
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
         raise UnreadableDocument(f"the PDF is encrypted and needs a password ({type(exc).__name__})") from exc
     except PdfminerException as exc:
@@ -102,6 +110,22 @@ def read_pdf_with_routes(path: Path) -> tuple[SourceDocument, list[PageRoute]]:
             "a scan, which would need OCR"
         )
     return doc, routes
+
+
+def _pages(data: bytes, backend: str):
+    """(page number, page) for every page, read by the backend."""
+    if backend == "pdfium":
+        document = open_pdfium(data)
+        try:
+            for index in range(len(document)):
+                yield index + 1, read_pdfium_page(document, index)
+        finally:
+            document.close()
+    elif backend == "pdfplumber":
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            yield from enumerate(pdf.pages, start=1)
+    else:
+        raise ValueError(f"unknown PDF backend {backend!r}")
 
 
 def _check_file(data: bytes) -> None:
