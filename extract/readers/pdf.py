@@ -405,6 +405,21 @@ def merge_wrapped_rows(rows: list[list[str]], centres: list[float] | None = None
     if not data:
         return cleaned
     owner: dict[int, int] = {}  # piece row → data row it belongs to
+    first = data[0]
+    label = next((j for j, text in enumerate(cleaned[first]) if text and not is_amount(text)), None)
+    above = []  # name pieces right above the first data row: only its name column filled
+    for i in range(first - 1, -1, -1):
+        filled = [j for j, text in enumerate(cleaned[i]) if text]
+        if filled != [label]:
+            break
+        above.insert(0, i)
+    if above and above[0] > 0:
+        chain = [above[0] - 1, *above, first]
+        gaps = [abs(centres[a] - centres[b]) for a, b in itertools.pairwise(chain)]
+        split = max(range(len(gaps)), key=lambda k: (gaps[k], k))
+        for position, piece in enumerate(above):
+            if position >= split:
+                owner[piece] = first
     for upper, lower in zip(data, data[1:] + [None]):
         pieces = [i for i in range(upper + 1, lower if lower is not None else len(cleaned)) if any(cleaned[i])]
         if not pieces:
