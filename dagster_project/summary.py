@@ -59,17 +59,19 @@ def issue_lines(warehouse: Path) -> list[str]:
                       count(*) FILTER (WHERE q.severity = 'error'),
                       count(*) FILTER (WHERE q.severity = 'warning'),
                       count(*) FILTER (WHERE q.severity = 'info'),
-                      string_agg(DISTINCT q.rule, ', ' ORDER BY q.rule) FILTER (WHERE q.severity <> 'info')
-               FROM raw.documents d LEFT JOIN marts.quality_issues q USING (document_id)
+                      string_agg(DISTINCT q.rule, ', ' ORDER BY q.rule) FILTER (WHERE q.severity <> 'info'),
+                      d.file_count
+               FROM staging.stg_documents d LEFT JOIN marts.quality_issues q USING (document_id)
                GROUP BY ALL ORDER BY d.unit_name, d.document_id"""
         ).fetchall()
     except duckdb.Error as exc:
         return [f"(marts.quality_issues not available: {exc})"]
     finally:
         con.close()
-    lines = ["quality issues per document (budget-warehouse report DOCUMENT explains one)"]
-    for unit, document_id, errors, warnings, infos, rules in rows:
-        lines.append(f"  {unit} [{document_id}]: {errors} error, {warnings} warning, {infos} info"
+    lines = ["quality issues per disclosure (budget-warehouse report DOCUMENT explains one)"]
+    for unit, document_id, errors, warnings, infos, rules, file_count in rows:
+        files = f" ({file_count} files)" if file_count > 1 else ""
+        lines.append(f"  {unit} [{document_id}]{files}: {errors} error, {warnings} warning, {infos} info"
                      + (f" — {rules}" if rules else ""))
     return lines
 
