@@ -34,7 +34,7 @@ UNREGISTERED = "（未登记 unregistered）"
 
 DISCLOSURES_SHOWN = Label("公开文件", "Disclosures shown")
 UNITS_SHOWN = Label("单位", "Units")
-TOTAL_SHOWN = Label("支出总计合计（万元）", "Total expenditure, sum (10k CNY)")
+TOTAL_SHOWN = Label("支出总计合计（万元）", "Total expenditure, sum (10k CNY; a unit inside its shown department counted once)")
 WITH_WARNINGS = Label("有质量警告", "With quality warnings")
 
 RANKING = Label("人均人员经费排名", "Ranking on personnel cost per person")

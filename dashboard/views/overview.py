@@ -46,7 +46,9 @@ def sidebar_filters(metrics: pl.DataFrame) -> Filters:
 
 
 def summary(shown: pl.DataFrame) -> None:
-    total = sum((v for v in shown.get_column("total_expenditure").to_list() if v is not None), start=0)
+    # a 单位预算 already inside a shown department's 部门预算 is not added twice (unit_metrics.counts_in_totals)
+    counted = shown.filter(pl.col("counts_in_totals")) if "counts_in_totals" in shown.columns else shown
+    total = sum((v for v in counted.get_column("total_expenditure").to_list() if v is not None), start=0)
     warned = shown.filter(pl.col("quality_status") != "ok").height
     first, second, third, fourth = st.columns(4)
     first.metric(labels.DISCLOSURES_SHOWN.short, shown.height)
