@@ -153,8 +153,10 @@ def _read_page(page, number: int, path: Path) -> tuple[list[Block], PageRoute]:
         ruled = page.filter(_is_not_background) if any(_is_background(r) for r in page.rects) else page
         for table in ruled.find_tables(RULED_TABLE_SETTINGS):
             rows = [r for r in table.extract(x_tolerance=TEXT_X_TOLERANCE) if any(c for c in r)]
-            if len(rows) < 2 or max(sum(1 for c in r if c) for r in rows) < 2:
+            if max(sum(1 for c in r if c) for r in rows) < 2:
                 continue  # a frame around text, not a table
+            if len(rows) < 2 and not _has_amount(rows[0]):
+                continue  # one row without amounts: not a table (a lone row with amounts ends a split table)
             head, body, _ = _peel_text_rows(rows, keep_tail=True)
             for i, cells in enumerate(head):
                 for j, text in enumerate(_cell_lines(cells)):

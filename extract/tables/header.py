@@ -104,7 +104,7 @@ _ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (ColumnKey.IN_SERVICE, re.compile(r"在职人数|在职人员")),
     (ColumnKey.CARRYOVER, re.compile(r"上年结转|结转结余|财政拨款结转")),
     (ColumnKey.CURRENT_YEAR, re.compile(r"^(当年|本年)(预算|财政拨款|收入)?$")),
-    (ColumnKey.FISCAL, re.compile(r"^财政拨款(（补助）)?(小计|合计)?$")),
+    (ColumnKey.FISCAL, re.compile(r"^财政拨款(（补助）)?(收入)?(小计|合计)?$")),
     (ColumnKey.GPB, re.compile(r"一般公共预算")),
     (ColumnKey.GOV_FUND, re.compile(r"政府性基金")),
     (ColumnKey.STATE_CAPITAL, re.compile(r"国有资本经营")),

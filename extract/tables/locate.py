@@ -50,6 +50,23 @@ def is_table_of_contents(rows: list[GridRow]) -> bool:
     return bool(cells) and all(len(c) <= 2 and re.fullmatch(r"\d{1,3}", c[-1]) for c in cells)
 
 
+def _aligned_to(previous: list[GridRow], rows: list[GridRow]) -> list[GridRow]:
+    """Rows continuing a table on a new page, as wide as the table.
+
+    A row printed alone on the next page (a 合计 whose label cell spans the code and name columns) comes with
+    fewer cells: its label stays first and its amounts keep to the right, as the table prints them.
+    """
+    width = max((len(r.cells) for r in previous), default=0)
+    out = []
+    for row in rows:
+        missing = width - len(row.cells)
+        if missing > 0 and len(row.cells) >= 2:
+            cells = (row.cells[0], *([""] * missing), *row.cells[1:])
+            row = GridRow(cells=cells, line=row.line, page=row.page, raw_text=row.raw_text)
+        out.append(row)
+    return out
+
+
 _PEOPLE_HEADER = re.compile(r"人数|编制数|实有人员|在职人员")
 
 
@@ -115,7 +132,7 @@ def locate_tables(doc: SourceDocument) -> list[LocatedTable]:
             can_continue = False
             continue
         if can_continue and tables:
-            tables[-1].rows.extend(rows)
+            tables[-1].rows.extend(_aligned_to(tables[-1].rows, rows))
             tables[-1].continued += 1
             continue
         header_text = "".join(squash(c) for c in rows[0].cells)
