@@ -673,3 +673,31 @@ def test_build_quarantines_unusable_pdfs_and_loads_the_good_ones(built, con):
         assert all(word in detail for word in words), detail
     loaded = con.execute("select file_name from raw.documents order by file_name").fetchall()
     assert loaded == [(name,) for name in sorted(PDF_FILES)]
+
+
+def test_dashboard_links_open_each_pdf_at_the_page_of_the_figure(built, metrics):
+    """The published copy (what the dashboard reads) links every figure of the two-file disclosure to the file it
+    was read from, at its page; the linked file is the published copy of that PDF, byte for byte."""
+    from dagster_project.publish import open_published, sources_dir
+    from dashboard.sources import SourceLinks
+
+    published = built.warehouse.parent / "published" / "budget_marts.duckdb"
+    connection = open_published(published)
+    try:
+        cursor = connection.execute("select * from published.documents")
+        names = [c[0] for c in cursor.description]
+        documents = [dict(zip(names, r)) for r in cursor.fetchall()]
+        document_id = metrics[OFFICE_UNIT]["document_id"]
+        figures = dict(connection.execute(
+            "select figure, source_location from marts.figure_sources where document_id = ?", [document_id]
+        ).fetchall())
+    finally:
+        connection.close()
+    links = SourceLinks(documents, document_id)
+    by_name = {d["file_name"]: d for d in documents}
+    tables, prose = by_name[OFFICE_TABLES], by_name[OFFICE_PROSE]
+    assert links.url(figures["total_expenditure"]) == f"source-files/{tables['source_file']}#page=1"
+    assert links.url(figures["personnel_expenditure"]) == f"source-files/{prose['source_file']}#page=11"
+    for document in (tables, prose):
+        copy = sources_dir(published) / document["source_file"]
+        assert copy.read_bytes() == (RAW / document["file_name"]).read_bytes()
