@@ -421,11 +421,6 @@ def test_total_row_alone_on_its_page_belongs_to_its_table(extractions):
     assert totals[("expenditure_summary", "basic")] == (yuan("99,706,020"), 20)  # p20 合计 … 99,706,020
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="福利院 p15 “三公” table: extract/tables/locate.py attaches the p16 prose sentences (“…没有因公出国（境）"
-    "事项支出”, “…无此项支出”, “…无公务接待事项支出”) as its empty_note, though nothing says the table is empty",
-)
 def test_three_public_table_of_the_welfare_home_has_no_empty_note(extractions):
     [table] = [t for t in extractions[WELFARE_HOME].tables if t.table_kind == "three_public"]
     assert (table.is_empty, table.empty_note) == (False, "")

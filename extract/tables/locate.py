@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from extract.model import GridRow, SourceDocument
 from extract.tables.classify import classify_title, empty_note_kind
-from extract.text_clean import squash
+from extract.text_clean import parse_amount, squash
 from extract.vocabulary import TableKind
 
 _UNIT_LINE = re.compile(r"(?:金额)?单位[：:]\s*(万元|千元|元|亿元)")
@@ -50,6 +50,10 @@ def is_table_of_contents(rows: list[GridRow]) -> bool:
     return bool(cells) and all(len(c) <= 2 and re.fullmatch(r"\d{1,3}", c[-1]) for c in cells)
 
 
+def _prints_amounts(table: LocatedTable) -> bool:
+    return any(parse_amount(cell) for row in table.rows for cell in row.cells)
+
+
 def _aligned_to(previous: list[GridRow], rows: list[GridRow]) -> list[GridRow]:
     """Rows continuing a table on a new page, as wide as the table.
 
@@ -79,7 +83,8 @@ def locate_tables(doc: SourceDocument) -> list[LocatedTable]:
     prose_since_table = 0
 
     def attach_note(kind: TableKind | bool, text: str) -> bool:
-        candidates = ([pending] if pending else []) + tables[-1:]
+        # a table that prints amounts is not the empty table a note speaks of
+        candidates = ([pending] if pending else []) + [t for t in tables[-1:] if not _prints_amounts(t)]
         for table in candidates:
             if table.kind == kind or (kind is True and (table is pending or prose_since_table <= 3)):
                 table.notes.append(text)
