@@ -32,6 +32,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 from extract.model import Block, Grid, GridRow, Paragraph, SourceDocument, UnreadableDocument
 from extract.readers.pdf_layout import open_pdfium
 from extract.readers.pdf_layout import read_page as read_pdfium_page
+from extract.readers.pdf_unruled import group_lines, page_words, read_unruled_tables
 from extract.readers.text import content_hash
 from extract.tables.classify import classify_title
 from extract.tables.locate import is_furniture, unit_of
@@ -78,11 +79,12 @@ def read_pdf_with_routes(path: Path, backend: str = DEFAULT_BACKEND) -> tuple[So
     doc = SourceDocument(document_id=digest[:16], file_name=path.name, source_format="pdf", content_sha256=digest)
     routes: list[PageRoute] = []
     char_count = 0
+    columns = None  # the columns of an unruled table that ended the previous page
     try:
         for number, page in _pages(data, backend):
             page = page.dedupe_chars()
             char_count += len(page.chars)
-            blocks, route = _read_page(page, number, path)
+            blocks, route, columns = _read_page(page, number, columns)
             doc.blocks.extend(blocks)
             routes.append(route)
         doc.page_count = len(routes)
@@ -144,11 +146,13 @@ class _Placed:
     block: Block
 
 
-def _read_page(page, number: int, path: Path) -> tuple[list[Block], PageRoute]:
+def _read_page(page, number: int, previous_columns=None) -> tuple[list[Block], PageRoute, list | None]:
+    """The page's blocks, its route, and the columns of an unruled table that ends it (for the next page)."""
     lines = _text_lines(page)
     placed: list[_Placed] = []
     boxes: list[tuple[float, float, float, float]] = []
     route = "text"
+    columns_out = None
     if page.lines or page.rects:
         ruled = page.filter(_is_not_background) if any(_is_background(r) for r in page.rects) else page
         for table in ruled.find_tables(RULED_TABLE_SETTINGS):
@@ -166,19 +170,18 @@ def _read_page(page, number: int, path: Path) -> tuple[list[Block], PageRoute]:
                 placed.append(_Placed(table.bbox[1], Block(grid=grid)))
             boxes.append(table.bbox)
         route = "ruled" if boxes else route
-    if not boxes and _looks_tabular(lines):
-        area = _stream_area(lines, float(page.width), float(page.height))
-        for top, bbox, rows, centres in _stream_tables(path, number, page.height, area):
-            rows = merge_wrapped_rows(split_merged_cells(rows), centres)
-            head, body, tail = _peel_text_rows(rows)
-            for i, text in enumerate(t for cells in head for t in _cell_lines(cells)):
-                placed.append(_Placed(top - 1 + i * 0.001, _paragraph(text, number)))
-            if body:
-                placed.append(_Placed(top, Block(grid=Grid(rows=[_grid_row(c, number) for c in body], page=number))))
-            for i, text in enumerate(t for cells in tail for t in _cell_lines(cells)):
-                placed.append(_Placed(bbox[3] + i * 0.001, _paragraph(text, number)))
-            boxes.append(bbox)
-        route = "unruled" if boxes else route
+    if not boxes:
+        word_lines = [line for line in group_lines(page_words(page)) if not _is_page_number(line, page)]
+        tables = read_unruled_tables(word_lines, previous_columns)
+        for table in tables:
+            rows = table.header + table.rows
+            placed.append(_Placed(table.bbox[1], Block(grid=Grid(rows=[_grid_row(c, number) for c in rows], page=number))))
+            boxes.append(table.bbox)
+        if tables:
+            route = "unruled"
+            last = tables[-1]
+            below = [line for line in word_lines if line.top > last.bbox[3]]
+            columns_out = last.bands if not below else None
     height = float(page.height)
     prose: list[dict] = []
     for line in lines:
@@ -196,7 +199,7 @@ def _read_page(page, number: int, path: Path) -> tuple[list[Block], PageRoute]:
     for group in join_wrapped_lines(prose, [box[1] for box in boxes]):
         placed.append(_Placed(group[0]["top"], _paragraph("".join(line["text"] for line in group), number)))
     placed.sort(key=lambda p: p.top)
-    return [p.block for p in placed], PageRoute(number, route, len(boxes))
+    return [p.block for p in placed], PageRoute(number, route, len(boxes)), columns_out
 
 
 _NEW_PARAGRAPH = re.compile(
@@ -235,6 +238,12 @@ def join_wrapped_lines(lines: list[dict], table_tops: list[float]) -> list[list[
         else:
             groups.append([line])
     return groups
+
+
+def _is_page_number(line, page) -> bool:
+    height = float(page.height)
+    in_margin = line.top < height * MARGIN_SHARE or line.bottom > height * (1 - MARGIN_SHARE)
+    return in_margin and bool(_PAGE_NUMBER.match(line.text.replace(" ", "")))
 
 
 def _text_lines(page) -> list[dict]:

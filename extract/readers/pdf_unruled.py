@@ -1,0 +1,447 @@
+"""Tables of unruled PDF pages, read from the characters' positions.
+
+A table printed without ruling lines still has columns: every word of a column lies in one horizontal band,
+and bands are separated by gutters no word crosses.  The reader finds them from the words themselves:
+
+1. **Lines.** Words (split where characters stand apart) are grouped into lines by their vertical centre.
+2. **Regions.** Title, 单位 and 编制部门 lines cut the page into regions; a region whose lines carry amounts
+   (or subject codes) holds a table.  Its *header* is the lines above the first data line, its *body* runs
+   to the last data line and the name pieces right under it; anything below is prose.
+3. **Bands.** The body's words, projected on the x axis, give the column bands (words closer than half a
+   character merge: one cell's words).  Header words are added from the lowest header line up: a word over
+   two bands or more (当年预算 over its 小计 / 一般公共预算 …, or 收入 centred over 项目 and 预算数) is a
+   *parent*; any other joins its band or opens an empty column (项目支出 with nothing under it).
+4. **Header rows.** One row per line of parents (each in the leftmost band it covers), then one row with
+   every band's own header words read top to bottom (一般公共 / 预算 → 一般公共预算) — the flattened
+   header the table parser reads for any grid.
+5. **Body rows.** One row per line, a cell per band.  A name wrapped over lines stands on lines of its own
+   around its row's amount line; ``merge_wrapped_rows`` gives the pieces back to their row by the vertical
+   gaps.
+
+A region without a header on a page that follows a table keeps that table's bands, so a table split over
+pages continues in the same columns (the 收支总表 whose expenditure side runs on alone).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pdfplumber.utils.text import extract_words
+
+from extract.tables.classify import classify_title
+from extract.tables.locate import is_furniture
+from extract.text_clean import is_amount
+
+WORD_X_TOLERANCE = 1.5  # points: characters closer than this are one word
+LINE_TOLERANCE = 0.25  # × character height: words whose centres are this close share a line
+CELL_GAP = 0.5  # × character height: words this close horizontally belong to one cell
+CENTRE_TOLERANCE = 0.6  # × character height: a parent centred over a span of bands
+PIECE_SPACING = 1.8  # × character height: a row of names only after the last data row is this close to it
+ROW_GAP = 0.45  # × character height: lines closer than this (or overlapping) are one table row
+_MONEY = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,4})?$")
+_DECIMAL_OR_GROUPED = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d{1,4})$")
+_CODE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
+_PROSE = re.compile(r"[，。；]|万元")
+MIN_DATA_ROWS = 2  # an untitled region needs this many data rows to be a table (a continuation needs one)
+
+Band = tuple[float, float]
+
+
+@dataclass
+class Line:
+    words: list[dict]
+
+    @property
+    def top(self) -> float:
+        return min(w["top"] for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w["bottom"] for w in self.words)
+
+    @property
+    def centre(self) -> float:
+        return (self.top + self.bottom) / 2
+
+    @property
+    def text(self) -> str:
+        return " ".join(w["text"] for w in self.words)
+
+
+@dataclass
+class UnruledTable:
+    """One table found on an unruled page: header rows, body rows (with their vertical centres), its box and
+    column bands (kept so the table's continuation on the next page uses the same columns)."""
+
+    header: list[list[str]]
+    rows: list[list[str]]
+    bbox: tuple[float, float, float, float]  # x0, top, x1, bottom
+    bands: list[Band]
+
+
+def page_words(page) -> list[dict]:
+    return extract_words(page.chars, x_tolerance=WORD_X_TOLERANCE, keep_blank_chars=False)
+
+
+def group_lines(words: list[dict]) -> list[Line]:
+    """Words in lines, top to bottom, each line left to right."""
+    if not words:
+        return []
+    size = _char_size(words)
+    ordered = sorted(words, key=lambda w: ((w["top"] + w["bottom"]) / 2, w["x0"]))
+    lines: list[list[dict]] = [[ordered[0]]]
+    for word in ordered[1:]:
+        centre = (word["top"] + word["bottom"]) / 2
+        current = lines[-1]
+        current_centre = sum((w["top"] + w["bottom"]) / 2 for w in current) / len(current)
+        if abs(centre - current_centre) <= max(1.0, LINE_TOLERANCE * size):
+            current.append(word)
+        else:
+            lines.append([word])
+    return [Line(sorted(line, key=lambda w: w["x0"])) for line in lines]
+
+
+def _char_size(words: list[dict]) -> float:
+    sizes = sorted(w["bottom"] - w["top"] for w in words)
+    return sizes[len(sizes) // 2] or 10.0
+
+
+def is_data_line(line: Line) -> bool:
+    """A table row: an amount (with decimals or thousands separators, or a bare number after a name) or a
+    subject code first; never a line of prose (sentence punctuation, 万元)."""
+    if _PROSE.search(line.text):
+        return False
+    texts = [w["text"] for w in line.words]
+    if any(_DECIMAL_OR_GROUPED.match(t) for t in texts):
+        return True
+    if _CODE.match(texts[0]) and len(texts) > 1:
+        return True
+    numbers = [t for t in texts[1:] if _MONEY.match(t) and not re.fullmatch(r"\d{4}", t)]
+    return len(numbers) >= 2 and not _MONEY.match(texts[0])  # one bare number after a name: a contents entry
+
+
+def is_head_line(text: str) -> bool:
+    """A line that starts a table region: its title, its 单位 line, 编制部门 and similar furniture."""
+    compact = text.replace(" ", "")
+    return classify_title(compact) is not None or is_furniture(compact)
+
+
+def read_unruled_tables(lines: list[Line], previous_bands: list[Band] | None = None) -> list[UnruledTable]:
+    """The tables among a page's lines (page numbers already removed).  ``previous_bands``: the columns of a
+    table that ended the previous page, for a continuation at the top of this one."""
+    if not lines:
+        return []
+    size = _char_size([w for line in lines for w in line.words])
+    regions: list[tuple[list[Line], bool]] = []  # (lines, follows a head line)
+    current: list[Line] = []
+    after_head = False
+    for line in lines:
+        if is_head_line(line.text):
+            if current:
+                regions.append((current, after_head))
+            current, after_head = [], True
+            continue
+        current.append(line)
+    if current:
+        regions.append((current, after_head))
+    tables = []
+    for region, after_head in regions:
+        continuation = None if after_head or tables else previous_bands
+        data_rows = sum(1 for line in region if is_data_line(line))
+        if data_rows < MIN_DATA_ROWS and not after_head and not continuation:
+            continue
+        table = _read_region(region, size, continuation)
+        if table is not None:
+            tables.append(table)
+    return tables
+
+
+def _read_region(lines: list[Line], size: float, previous_bands: list[Band] | None) -> UnruledTable | None:
+    blocks = _row_blocks(lines, size)
+    data = [i for i, block in enumerate(blocks) if any(is_data_line(line) for line in block)]
+    if not data:
+        return None
+    first, last = data[0], data[-1]
+    core = _merge([(w["x0"], w["x1"]) for block in blocks[first:last + 1] for w in _words(block)], CELL_GAP * size)
+    # after the last data row: rows of names only (an empty subject), up to prose or a wide gap
+    end = last + 1
+    while end < len(blocks) and not any(_PROSE.search(line.text) for line in blocks[end]) and (
+        blocks[end][0].top - blocks[end - 1][-1].bottom < PIECE_SPACING * size
+    ):
+        end += 1
+    # before the first data row: the header (blocks over several bands, and any above them), then rows of
+    # names only; prose above the table is not part of it
+    start = first
+    while start > 0 and not any(_PROSE.search(line.text) for line in blocks[start - 1]) and (
+        blocks[start][0].top - blocks[start - 1][-1].bottom < PIECE_SPACING * size
+    ):
+        start -= 1
+    multi_band = [i for i in range(start, first) if len({_band_of(w, core) for w in _words(blocks[i])}) > 1]
+    header_end = multi_band[-1] + 1 if multi_band else start
+    header_lines = [line for block in blocks[start:header_end] for line in block]
+    body = blocks[header_end:end]
+    if previous_bands and not header_lines:
+        bands = list(previous_bands)
+        parents: list = []
+    else:
+        bands = _merge(core + [(w["x0"], w["x1"]) for block in body for w in _words(block)], CELL_GAP * size)
+        numeric = [all(_MONEY.match(w["text"]) for w in ws) if ws else False
+                   for ws in _words_by_band([w for block in body for w in _words(block)], bands)]
+        bands, parents = _add_header(bands, numeric, header_lines, size)
+    header = _header_rows(header_lines, parents, bands)
+    rows = [_cells(_words(block), bands) for block in body]
+    table_lines = header_lines + [line for block in body for line in block]
+    bbox = (
+        min(w["x0"] for line in table_lines for w in line.words),
+        min(line.top for line in table_lines),
+        max(w["x1"] for line in table_lines for w in line.words),
+        max(line.bottom for line in table_lines),
+    )
+    return UnruledTable(header, rows, bbox, bands)
+
+
+def _words(block: list[Line]) -> list[dict]:
+    return [w for line in block for w in line.words]
+
+
+def _row_blocks(lines: list[Line], size: float) -> list[list[Line]]:
+    """Lines grouped into table rows: lines of one row overlap or stand closer than the padding between rows
+    (a name wrapped around its amount line).  A line never joins a block that already has an amount where the
+    line has one (two rows set tightly)."""
+    blocks: list[list[Line]] = []
+    for line in lines:
+        if blocks:
+            block = blocks[-1]
+            gap = line.top - max(other.bottom for other in block)
+            if gap < ROW_GAP * size and not _clash(block, line):
+                block.append(line)
+                continue
+        blocks.append([line])
+    return blocks
+
+
+def _clash(block: list[Line], line: Line) -> bool:
+    """The line has an amount standing over an amount of the block: a row of its own."""
+    amounts = [w for other in block for w in other.words if _MONEY.match(w["text"])]
+    return any(
+        _MONEY.match(w["text"]) and any(w["x0"] < a["x1"] and w["x1"] > a["x0"] for a in amounts)
+        for w in line.words
+    )
+
+
+def _merge(intervals: list[Band], gap: float) -> list[Band]:
+    merged: list[list[float]] = []
+    for x0, x1 in sorted(intervals):
+        if merged and x0 - merged[-1][1] < gap:
+            merged[-1][1] = max(merged[-1][1], x1)
+        else:
+            merged.append([x0, x1])
+    return [(a, b) for a, b in merged]
+
+
+def _overlapped(word: dict, bands: list[Band]) -> list[int]:
+    return [i for i, (x0, x1) in enumerate(bands) if word["x0"] < x1 and word["x1"] > x0]
+
+
+def _header_cells(header_lines: list[Line], size: float) -> list[list[dict]]:
+    """Header words grouped into cells: words that touch across lines (a heading wrapped in its cell) or stand
+    close on one line."""
+    words = [w for line in header_lines for w in line.words]
+    parent = list(range(len(words)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(words):
+        for j in range(i + 1, len(words)):
+            b = words[j]
+            vertical_gap = max(a["top"], b["top"]) - min(a["bottom"], b["bottom"])
+            horizontal_gap = max(a["x0"], b["x0"]) - min(a["x1"], b["x1"])
+            same_line = abs((a["top"] + a["bottom"]) - (b["top"] + b["bottom"])) / 2 <= LINE_TOLERANCE * size
+            if (same_line and horizontal_gap < CELL_GAP * size) or (
+                not same_line and horizontal_gap < 0 and vertical_gap < ROW_GAP * size
+            ):
+                parent[find(i)] = find(j)
+    cells: dict[int, list[dict]] = {}
+    for i, word in enumerate(words):
+        cells.setdefault(find(i), []).append(word)
+    return list(cells.values())
+
+
+def _extent(cell: list[dict]) -> tuple[float, float, float, float]:
+    return (min(w["x0"] for w in cell), min(w["top"] for w in cell),
+            max(w["x1"] for w in cell), max(w["bottom"] for w in cell))
+
+
+def _heading_span(cell: list[dict], bands: list[Band], numeric: list[bool], size: float) -> Band:
+    """The x extent a heading cell adds to the bands.  A heading centred in the gutter left of a column of
+    right-aligned amounts heads that column (the column's cell runs from the previous column's right edge to
+    its amounts' right edge), so it reaches to the amounts; any other heading keeps its own extent (an empty
+    column, or a heading over its band)."""
+    x0, _, x1, _ = _extent(cell)
+    if _overlapped({"x0": x0, "x1": x1}, bands):
+        return x0, x1
+    right = next((k for k, band in enumerate(bands) if band[0] >= x1), None)
+    if right is None or right == 0 or not numeric[right] or bands[right - 1][1] > x0:
+        return x0, x1
+    column_centre = (bands[right - 1][1] + bands[right][1]) / 2
+    if abs((x0 + x1) / 2 - column_centre) <= size:
+        return x0, bands[right][0]
+    return x0, x1
+
+
+def _add_header(bands: list[Band], numeric: list[bool], header_lines: list[Line], size: float):
+    """Bands widened by the header's own cells; the parents (cells over several columns) and the bands each spans.
+
+    A parent is a header cell in the upper half of the header with another cell under it (当年预算, 基本支出,
+    收入).  The columns under it are the bands whose own heading sits in the lower half: it takes the bands it
+    covers (or those it is centred over when it stands above a gutter), then neighbouring lower-half bands,
+    sharing them with the parents beside it by closeness.
+    """
+    if not header_lines:
+        return bands, []
+    cells = _header_cells(header_lines, size)
+    top = min(line.top for line in header_lines)
+    bottom = max(line.bottom for line in header_lines)
+    middle = (top + bottom) / 2
+    half = 0.5 * size
+
+    def is_parent(cell: list[dict]) -> bool:
+        x0, y0, x1, y1 = _extent(cell)
+        return (y0 + y1) / 2 < middle - half and any(
+            _extent(other)[1] - y1 >= ROW_GAP * size for other in cells if other is not cell
+        )
+
+    parents = [cell for cell in cells if is_parent(cell)]
+    own = [cell for cell in cells if not any(cell is p for p in parents)]
+    bands = _merge(bands + [_heading_span(cell, bands, numeric, size) for cell in own], CELL_GAP * size)
+    own_by_band: dict[int, list[dict]] = {}
+    for cell in own:
+        for word in cell:
+            own_by_band.setdefault(_band_of(word, bands), []).append(word)
+
+    def lower(band: int, parent: list[dict]) -> bool:
+        words = own_by_band.get(band, [])
+        if not words:
+            return True  # a column without its own heading sits under whatever spans it
+        x0, y0, x1, y1 = _extent(words)
+        return (y0 + y1) / 2 > middle + half and y0 > _extent(parent)[3]
+
+    spans: list[tuple[list[dict], set[int]]] = []
+    for cell in parents:
+        box = _extent(cell)
+        word = {"x0": box[0], "x1": box[2]}
+        claimed = {i for i in _overlapped(word, bands) if lower(i, cell)}
+        if not claimed:
+            start = _centred_span(word, bands, size)
+            if start is None:
+                start = _nearest(word, bands)
+            claimed = {start}
+            centre = (box[0] + box[2]) / 2
+            for j in range(start + 1, len(bands)):
+                if bands[j][0] > centre and abs((bands[start][0] + bands[j - 1][1]) / 2 - centre) <= CENTRE_TOLERANCE * size:
+                    break
+                claimed.add(j)
+        spans.append((cell, claimed))
+    taken = {band for _, claimed in spans for band in claimed}
+    grown = True
+    while grown:  # neighbouring lower-half bands go to the closest span, one band at a time
+        grown = False
+        offers = []
+        for cell, claimed in spans:
+            for band in (min(claimed) - 1, max(claimed) + 1):
+                if 0 <= band < len(bands) and band not in taken and lower(band, cell):
+                    edge = bands[min(claimed)][0] if band < min(claimed) else bands[max(claimed)][1]
+                    distance = bands[band][1] - edge if band < min(claimed) else bands[band][0] - edge
+                    offers.append((abs(distance), band, claimed))
+        if offers:
+            _, band, claimed = min(offers, key=lambda offer: offer[:2])
+            claimed.add(band)
+            taken.add(band)
+            grown = True
+    return bands, [(cell, sorted(claimed)) for cell, claimed in spans]
+
+
+def _centred_span(word: dict, bands: list[Band], size: float) -> int | None:
+    """The first band of two or more neighbouring bands the word is centred over (收入 over 项目 | 预算数)."""
+    centre = (word["x0"] + word["x1"]) / 2
+    for i in range(len(bands)):
+        if bands[i][0] > centre:
+            break
+        for j in range(i + 1, len(bands)):
+            if bands[j][1] < centre:
+                continue
+            if abs((bands[i][0] + bands[j][1]) / 2 - centre) <= CENTRE_TOLERANCE * size:
+                return i
+    return None
+
+
+def _nearest(word: dict, bands: list[Band]) -> int:
+    centre = (word["x0"] + word["x1"]) / 2
+    return min(range(len(bands)), key=lambda i: max(bands[i][0] - centre, centre - bands[i][1], 0))
+
+
+def _band_of(word: dict, bands: list[Band]) -> int:
+    covered = _overlapped(word, bands)
+    if covered:
+        return max(covered, key=lambda i: min(word["x1"], bands[i][1]) - max(word["x0"], bands[i][0]))
+    return _nearest(word, bands)
+
+
+def _join(words: list[dict]) -> str:
+    text = ""
+    for word in words:
+        if text and re.search(r"[A-Za-z0-9.)）]$", text) and re.match(r"[A-Za-z0-9(（]", word["text"]):
+            text += " "
+        text += word["text"]
+    return text
+
+
+def _words_by_band(words: list[dict], bands: list[Band]) -> list[list[dict]]:
+    by_band: list[list[dict]] = [[] for _ in bands]
+    for word in words:
+        by_band[_band_of(word, bands)].append(word)
+    return by_band
+
+
+def _cells(words: list[dict], bands: list[Band]) -> list[str]:
+    return [_join(ws) for ws in _words_by_band(words, bands)]  # words in reading order: line by line  # words in reading order: line by line, left to right
+
+
+def _header_rows(header_lines: list[Line], parents, bands: list[Band]) -> list[list[str]]:
+    """The flattened header: a row per level of parents (the parent over each band it spans, the band's own
+    heading elsewhere, as a cell merged down would read), then every band's own heading."""
+    parent_words = {id(w) for cell, _ in parents for w in cell}
+    own: list[list[dict]] = [[] for _ in bands]
+    for line in header_lines:
+        for word in line.words:
+            if id(word) not in parent_words:
+                own[_band_of(word, bands)].append(word)
+    leaf = [_join(words) for words in own]
+    rows = []
+    for level in _levels(parents):
+        row = list(leaf)
+        for cell, span in level:
+            text = _join(sorted(cell, key=lambda w: ((w["top"] + w["bottom"]) / 2, w["x0"])))
+            for band in span:
+                row[band] = text
+        rows.append(row)
+    if any(leaf):
+        rows.append(leaf)
+    return rows
+
+
+def _levels(parents) -> list[list]:
+    """Parents grouped by the header line they stand on, top first."""
+    levels: list[list] = []
+    for cell, span in sorted(parents, key=lambda p: _extent(p[0])[1]):
+        box = _extent(cell)
+        if levels and box[1] < max(_extent(c)[3] for c, _ in levels[-1]):
+            levels[-1].append((cell, span))
+        else:
+            levels.append([(cell, span)])
+    return levels
