@@ -107,10 +107,19 @@ def _char_size(words: list[dict]) -> float:
     return sizes[len(sizes) // 2] or 10.0
 
 
+def is_index_line(line: Line) -> bool:
+    """The column-number row under a header (※ ※ 1 2 3 …, 栏次 1 2 3)."""
+    texts = [w["text"] for w in line.words]
+    if any(t.startswith("※") or t == "栏次" for t in texts):
+        return True
+    numbers = [int(t) for t in texts if t.isdigit()]
+    return len(numbers) >= 3 and len(numbers) == len(texts) and numbers == list(range(1, len(numbers) + 1))
+
+
 def is_data_line(line: Line) -> bool:
     """A table row: an amount (with decimals or thousands separators, or a bare number after a name) or a
-    subject code first; never a line of prose (sentence punctuation, 万元)."""
-    if _PROSE.search(line.text):
+    subject code first; never a line of prose (sentence punctuation, 万元) or the column-number row."""
+    if _PROSE.search(line.text) or is_index_line(line):
         return False
     texts = [w["text"] for w in line.words]
     if any(_DECIMAL_OR_GROUPED.match(t) for t in texts):
@@ -179,19 +188,19 @@ def _read_region(lines: list[Line], size: float, previous_bands: list[Band] | No
         start -= 1
     multi_band = [i for i in range(start, first) if len({_band_of(w, core) for w in _words(blocks[i])}) > 1]
     header_end = multi_band[-1] + 1 if multi_band else start
-    header_lines = [line for block in blocks[start:header_end] for line in block]
+    header_lines = [line for block in blocks[start:header_end] for line in block if not is_index_line(line)]
+    index_lines = [line for block in blocks[start:header_end] for line in block if is_index_line(line)]
     body = blocks[header_end:end]
-    if previous_bands and not header_lines:
-        bands = list(previous_bands)
-        parents: list = []
+    body_words = [w for block in body for w in _words(block)]
+    if previous_bands:  # the table goes on from the previous page: its columns, header repeated or not
+        bands, parents = _add_header(list(previous_bands), [], header_lines, size, fixed=True)
     else:
-        bands = _merge(core + [(w["x0"], w["x1"]) for block in body for w in _words(block)], CELL_GAP * size)
-        numeric = [all(_MONEY.match(w["text"]) for w in ws) if ws else False
-                   for ws in _words_by_band([w for block in body for w in _words(block)], bands)]
+        bands = _merge(core + [(w["x0"], w["x1"]) for w in body_words], CELL_GAP * size)
+        numeric = [bool(ws) and all(_MONEY.match(w["text"]) for w in ws) for ws in _words_by_band(body_words, bands)]
         bands, parents = _add_header(bands, numeric, header_lines, size)
-    header = _header_rows(header_lines, parents, bands)
+    header = _header_rows(header_lines, parents, bands) + [_cells(line.words, bands) for line in index_lines]
     rows = [_cells(_words(block), bands) for block in body]
-    table_lines = header_lines + [line for block in body for line in block]
+    table_lines = header_lines + index_lines + [line for block in body for line in block]
     bbox = (
         min(w["x0"] for line in table_lines for w in line.words),
         min(line.top for line in table_lines),
@@ -277,30 +286,40 @@ def _extent(cell: list[dict]) -> tuple[float, float, float, float]:
             max(w["x1"] for w in cell), max(w["bottom"] for w in cell))
 
 
-def _heading_span(cell: list[dict], bands: list[Band], numeric: list[bool], size: float) -> Band:
-    """The x extent a heading cell adds to the bands.  A heading centred in the gutter left of a column of
-    right-aligned amounts heads that column (the column's cell runs from the previous column's right edge to
-    its amounts' right edge), so it reaches to the amounts; any other heading keeps its own extent (an empty
-    column, or a heading over its band)."""
+def _heading_span(cell: list[dict], bands: list[Band], headed: set[int], size: float) -> Band:
+    """The x extent a heading cell adds to the bands.
+
+    A heading over no band is centred in its column, and a column's cell runs from its text's aligned edge to
+    the next column: for text aligned left (codes, names) from the band's left edge to the next band's, for
+    amounts aligned right from the previous band's right edge to the band's.  When the heading is centred in
+    such a column of the band on its left or on its right — one no other heading stands over (``headed``) —
+    it reaches to that band; otherwise it keeps its own extent (the heading of an empty column)."""
     x0, _, x1, _ = _extent(cell)
     if _overlapped({"x0": x0, "x1": x1}, bands):
         return x0, x1
+    centre = (x0 + x1) / 2
     right = next((k for k, band in enumerate(bands) if band[0] >= x1), None)
-    if right is None or right == 0 or not numeric[right] or bands[right - 1][1] > x0:
-        return x0, x1
-    column_centre = (bands[right - 1][1] + bands[right][1]) / 2
-    if abs((x0 + x1) / 2 - column_centre) <= size:
-        return x0, bands[right][0]
+    left = (right if right is not None else len(bands)) - 1
+    choices = []
+    if left >= 0 and left not in headed and right is not None:
+        choices.append((abs((bands[left][0] + bands[right][0]) / 2 - centre), bands[left][1], x1))
+    if right is not None and right not in headed and left >= 0:
+        choices.append((abs((bands[left][1] + bands[right][1]) / 2 - centre), x0, bands[right][0]))
+    fits = [choice for choice in choices if choice[0] <= size]
+    if fits:
+        _, start, end = min(fits)
+        return min(start, x0), max(end, x1)
     return x0, x1
 
 
-def _add_header(bands: list[Band], numeric: list[bool], header_lines: list[Line], size: float):
+def _add_header(bands: list[Band], numeric: list[bool], header_lines: list[Line], size: float, fixed: bool = False):
     """Bands widened by the header's own cells; the parents (cells over several columns) and the bands each spans.
 
-    A parent is a header cell in the upper half of the header with another cell under it (当年预算, 基本支出,
-    收入).  The columns under it are the bands whose own heading sits in the lower half: it takes the bands it
-    covers (or those it is centred over when it stands above a gutter), then neighbouring lower-half bands,
-    sharing them with the parents beside it by closeness.
+    A parent is a header cell with another cell right under it (基本支出 over 人员经费), or in the upper half of
+    the header above the rest (收入 centred over 项目 and 预算数).  Parents are placed level by level from the
+    top.  A parent spans the bands whose own heading lies below it — never a cell that runs the header's full
+    height (总计) — within its own parent's span, without the bands another parent of its level covers: of the
+    runs of such bands around it, the widest that it is centred over (merged headings are printed centred).
     """
     if not header_lines:
         return bands, []
@@ -309,61 +328,73 @@ def _add_header(bands: list[Band], numeric: list[bool], header_lines: list[Line]
     bottom = max(line.bottom for line in header_lines)
     middle = (top + bottom) / 2
     half = 0.5 * size
+    boxes = {id(cell): _extent(cell) for cell in cells}
 
     def is_parent(cell: list[dict]) -> bool:
-        x0, y0, x1, y1 = _extent(cell)
-        return (y0 + y1) / 2 < middle - half and any(
-            _extent(other)[1] - y1 >= ROW_GAP * size for other in cells if other is not cell
-        )
+        x0, y0, x1, y1 = boxes[id(cell)]
+        under = [boxes[id(o)] for o in cells if o is not cell and boxes[id(o)][1] - y1 >= ROW_GAP * size]
+        right_under = any(b[0] < x1 and b[2] > x0 for b in under)
+        return bool(under) and (right_under or (y0 + y1) / 2 < middle - half)
 
     parents = [cell for cell in cells if is_parent(cell)]
     own = [cell for cell in cells if not any(cell is p for p in parents)]
-    bands = _merge(bands + [_heading_span(cell, bands, numeric, size) for cell in own], CELL_GAP * size)
+    # a heading cell widens the band it stands over or opens its own; two heading cells never merge by nearness
+    if not fixed:  # (a continued table keeps the columns it had)
+        headed = {i for cell in own for i in _overlapped(_as_word(_extent(cell)), bands)}
+        bands = _merge(bands + [_heading_span(cell, bands, headed, size) for cell in own], 0.5)
     own_by_band: dict[int, list[dict]] = {}
     for cell in own:
         for word in cell:
             own_by_band.setdefault(_band_of(word, bands), []).append(word)
 
-    def lower(band: int, parent: list[dict]) -> bool:
-        words = own_by_band.get(band, [])
+    def under(band: int, parent: list[dict]) -> bool:
+        words = own_by_band.get(band)
         if not words:
-            return True  # a column without its own heading sits under whatever spans it
+            return False
         x0, y0, x1, y1 = _extent(words)
-        return (y0 + y1) / 2 > middle + half and y0 > _extent(parent)[3]
+        return y0 > boxes[id(parent)][3] and (y0 + y1) / 2 > middle + half
 
-    spans: list[tuple[list[dict], set[int]]] = []
-    for cell in parents:
-        box = _extent(cell)
-        word = {"x0": box[0], "x1": box[2]}
-        claimed = {i for i in _overlapped(word, bands) if lower(i, cell)}
-        if not claimed:
-            start = _centred_span(word, bands, size)
-            if start is None:
-                start = _nearest(word, bands)
-            claimed = {start}
+    def cell_edges(first: int, last: int) -> tuple[float, float]:
+        left = (bands[first - 1][1] + bands[first][0]) / 2 if first > 0 else bands[first][0]
+        right = (bands[last][1] + bands[last + 1][0]) / 2 if last + 1 < len(bands) else bands[last][1]
+        return left, right
+
+    spans: list[tuple[list[dict], list[int]]] = []
+    for level in _levels([(cell, None) for cell in parents]):
+        covered = {id(cell): set(_overlapped(_as_word(boxes[id(cell)]), bands)) for cell, _ in level}
+        for cell, _ in level:
+            box = boxes[id(cell)]
+            others = set().union(*(covered[id(c)] for c, _ in level if c is not cell))
+            outer = next((set(span) for upper, span in spans
+                          if _extent(upper)[3] <= box[1] and covered[id(cell)] & set(span)), None)
+            allowed = [i for i in range(len(bands)) if under(i, cell) and i not in others
+                       and (outer is None or i in outer)]
+            start = sorted(i for i in covered[id(cell)] if i in allowed)
+            if not start:
+                centred = _centred_span(_as_word(box), bands, size)
+                start = [centred] if centred is not None and centred in allowed else []
+            if not start:
+                continue
+            low, high = start[0], start[-1]
+            while low - 1 in allowed:
+                low -= 1
+            while high + 1 in allowed:
+                high += 1
             centre = (box[0] + box[2]) / 2
-            for j in range(start + 1, len(bands)):
-                if bands[j][0] > centre and abs((bands[start][0] + bands[j - 1][1]) / 2 - centre) <= CENTRE_TOLERANCE * size:
-                    break
-                claimed.add(j)
-        spans.append((cell, claimed))
-    taken = {band for _, claimed in spans for band in claimed}
-    grown = True
-    while grown:  # neighbouring lower-half bands go to the closest span, one band at a time
-        grown = False
-        offers = []
-        for cell, claimed in spans:
-            for band in (min(claimed) - 1, max(claimed) + 1):
-                if 0 <= band < len(bands) and band not in taken and lower(band, cell):
-                    edge = bands[min(claimed)][0] if band < min(claimed) else bands[max(claimed)][1]
-                    distance = bands[band][1] - edge if band < min(claimed) else bands[band][0] - edge
-                    offers.append((abs(distance), band, claimed))
-        if offers:
-            _, band, claimed = min(offers, key=lambda offer: offer[:2])
-            claimed.add(band)
-            taken.add(band)
-            grown = True
-    return bands, [(cell, sorted(claimed)) for cell, claimed in spans]
+            best = None
+            for first in range(low, start[0] + 1):
+                for last in range(start[-1], high + 1):
+                    left, right = cell_edges(first, last)
+                    off = abs((left + right) / 2 - centre)
+                    key = (off > size, -(last - first) if off <= size else off)
+                    if best is None or key < best[0]:
+                        best = (key, first, last)
+            spans.append((cell, list(range(best[1], best[2] + 1))))
+    return bands, spans
+
+
+def _as_word(box: tuple[float, float, float, float]) -> dict:
+    return {"x0": box[0], "x1": box[2]}
 
 
 def _centred_span(word: dict, bands: list[Band], size: float) -> int | None:
