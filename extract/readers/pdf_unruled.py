@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pdfplumber.utils.text import extract_words
 
 from extract.tables.classify import classify_title
-from extract.tables.locate import is_furniture
+from extract.tables.locate import unit_of
 from extract.text_clean import is_amount
 
 WORD_X_TOLERANCE = 1.5  # points: characters closer than this are one word
@@ -42,8 +42,9 @@ ROW_GAP = 0.45  # × character height: lines closer than this (or overlapping) a
 _MONEY = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,4})?$")
 _DECIMAL_OR_GROUPED = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d{1,4})$")
 _CODE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
-_PROSE = re.compile(r"[，。；]|万元")
-MIN_DATA_ROWS = 2  # an untitled region needs this many data rows to be a table (a continuation needs one)
+_COMPILER = re.compile(r"^编制(?:部门|单位)[：:]")
+_PROSE = re.compile(r"[，。；]|\d\s*万元")
+MIN_DATA_ROWS = 2  # a region without title, header or table before it needs this many data rows
 
 Band = tuple[float, float]
 
@@ -127,13 +128,15 @@ def is_data_line(line: Line) -> bool:
     if _CODE.match(texts[0]) and len(texts) > 1:
         return True
     numbers = [t for t in texts[1:] if _MONEY.match(t) and not re.fullmatch(r"\d{4}", t)]
-    return len(numbers) >= 2 and not _MONEY.match(texts[0])  # one bare number after a name: a contents entry
+    # a bare number after one name is a contents entry; after two text cells (单位 | 经费性质 | 14) a row
+    ends_in_number = bool(_MONEY.match(texts[-1]))
+    return ends_in_number and not _MONEY.match(texts[0]) and (len(numbers) >= 2 or len(texts) >= 3)
 
 
 def is_head_line(text: str) -> bool:
     """A line that starts a table region: its title, its 单位 line, 编制部门 and similar furniture."""
     compact = text.replace(" ", "")
-    return classify_title(compact) is not None or is_furniture(compact)
+    return classify_title(compact) is not None or unit_of(compact) is not None or bool(_COMPILER.match(compact))
 
 
 def read_unruled_tables(lines: list[Line], previous_bands: list[Band] | None = None) -> list[UnruledTable]:
@@ -157,20 +160,18 @@ def read_unruled_tables(lines: list[Line], previous_bands: list[Band] | None = N
     tables = []
     for region, after_head in regions:
         continuation = None if after_head or tables else previous_bands
-        data_rows = sum(1 for line in region if is_data_line(line))
-        if data_rows < MIN_DATA_ROWS and not after_head and not continuation:
-            continue
-        table = _read_region(region, size, continuation)
+        table = _read_region(region, size, continuation, titled=after_head)
         if table is not None:
             tables.append(table)
     return tables
 
 
-def _read_region(lines: list[Line], size: float, previous_bands: list[Band] | None) -> UnruledTable | None:
+def _read_region(lines: list[Line], size: float, previous_bands: list[Band] | None, titled: bool = False
+                 ) -> UnruledTable | None:
     blocks = _row_blocks(lines, size)
     data = [i for i, block in enumerate(blocks) if any(is_data_line(line) for line in block)]
     if not data:
-        return None
+        return _header_only(lines, size) if titled else None
     first, last = data[0], data[-1]
     core = _merge([(w["x0"], w["x1"]) for block in blocks[first:last + 1] for w in _words(block)], CELL_GAP * size)
     # after the last data row: rows of names only (an empty subject), up to prose or a wide gap
@@ -180,9 +181,9 @@ def _read_region(lines: list[Line], size: float, previous_bands: list[Band] | No
     ):
         end += 1
     # before the first data row: the header (blocks over several bands, and any above them), then rows of
-    # names only; prose above the table is not part of it
+    # names only; prose above an untitled table is not part of it (under a title, everything up to it is)
     start = first
-    while start > 0 and not any(_PROSE.search(line.text) for line in blocks[start - 1]) and (
+    while start > 0 and (titled or not any(_PROSE.search(line.text) for line in blocks[start - 1])) and (
         blocks[start][0].top - blocks[start - 1][-1].bottom < PIECE_SPACING * size
     ):
         start -= 1
@@ -190,6 +191,8 @@ def _read_region(lines: list[Line], size: float, previous_bands: list[Band] | No
     header_end = multi_band[-1] + 1 if multi_band else start
     header_lines = [line for block in blocks[start:header_end] for line in block if not is_index_line(line)]
     index_lines = [line for block in blocks[start:header_end] for line in block if is_index_line(line)]
+    if not header_lines and not titled and not previous_bands and len(data) < MIN_DATA_ROWS:
+        return None  # a lone line with numbers in prose, not a table
     body = blocks[header_end:end]
     body_words = [w for block in body for w in _words(block)]
     if previous_bands:  # the table goes on from the previous page: its columns, header repeated or not
@@ -208,6 +211,21 @@ def _read_region(lines: list[Line], size: float, previous_bands: list[Band] | No
         max(line.bottom for line in table_lines),
     )
     return UnruledTable(header, rows, bbox, bands)
+
+
+def _header_only(lines: list[Line], size: float) -> UnruledTable | None:
+    """A titled table printed with its header and no rows (an empty 政府性基金 table): the header lines right
+    under the title, when they stand in three columns or more and read as no sentence."""
+    block = _row_blocks(lines, size)[:3]
+    header_lines = [line for rows in block for line in rows]
+    if not header_lines or any(_PROSE.search(line.text) for line in header_lines):
+        return None
+    bands, parents = _add_header([], [], header_lines, size)
+    if len(bands) < 3:
+        return None
+    bbox = (min(w["x0"] for line in header_lines for w in line.words), header_lines[0].top,
+            max(w["x1"] for line in header_lines for w in line.words), header_lines[-1].bottom)
+    return UnruledTable(_header_rows(header_lines, parents, bands), [], bbox, bands)
 
 
 def _words(block: list[Line]) -> list[dict]:
@@ -286,30 +304,40 @@ def _extent(cell: list[dict]) -> tuple[float, float, float, float]:
             max(w["x1"] for w in cell), max(w["bottom"] for w in cell))
 
 
-def _heading_span(cell: list[dict], bands: list[Band], headed: set[int], size: float) -> Band:
-    """The x extent a heading cell adds to the bands.
+def _heading_extents(own: list[list[dict]], bands: list[Band], size: float) -> list[Band]:
+    """The x extent each heading cell adds to the bands.
 
-    A heading over no band is centred in its column, and a column's cell runs from its text's aligned edge to
-    the next column: for text aligned left (codes, names) from the band's left edge to the next band's, for
-    amounts aligned right from the previous band's right edge to the band's.  When the heading is centred in
-    such a column of the band on its left or on its right — one no other heading stands over (``headed``) —
-    it reaches to that band; otherwise it keeps its own extent (the heading of an empty column)."""
-    x0, _, x1, _ = _extent(cell)
-    if _overlapped({"x0": x0, "x1": x1}, bands):
-        return x0, x1
-    centre = (x0 + x1) / 2
-    right = next((k for k, band in enumerate(bands) if band[0] >= x1), None)
-    left = (right if right is not None else len(bands)) - 1
-    choices = []
-    if left >= 0 and left not in headed and right is not None:
-        choices.append((abs((bands[left][0] + bands[right][0]) / 2 - centre), bands[left][1], x1))
-    if right is not None and right not in headed and left >= 0:
-        choices.append((abs((bands[left][1] + bands[right][1]) / 2 - centre), x0, bands[right][0]))
-    fits = [choice for choice in choices if choice[0] <= size]
-    if fits:
-        _, start, end = min(fits)
-        return min(start, x0), max(end, x1)
-    return x0, x1
+    A heading over a band widens it.  A heading over no band stands in the gutter beside the column it heads:
+    a column's text is aligned to one edge (codes and names left, amounts right) and its heading is centred in
+    the whole cell.  It heads the nearer neighbouring band when that band has no heading over it — or, either
+    side, the band whose cell it is centred in — and the band takes the nearest such heading; any other heading
+    keeps its own extent (the heading of an empty column)."""
+    extents = [(_extent(cell)[0], _extent(cell)[2]) for cell in own]
+    headed = {i for x0, x1 in extents for i in _overlapped({"x0": x0, "x1": x1}, bands)}
+    claims: dict[int, tuple[float, int]] = {}  # band → (gap, heading) of the nearest heading claiming it
+    for h, (x0, x1) in enumerate(extents):
+        if _overlapped({"x0": x0, "x1": x1}, bands):
+            continue
+        right = next((k for k, band in enumerate(bands) if band[0] >= x1), len(bands))
+        left = right - 1
+        centre = (x0 + x1) / 2
+        sides = []
+        if left >= 0:
+            in_cell = right < len(bands) and abs((bands[left][0] + bands[right][0]) / 2 - centre) <= size
+            sides.append((x0 - bands[left][1], left, in_cell))
+        if right < len(bands):
+            in_cell = left >= 0 and abs((bands[left][1] + bands[right][1]) / 2 - centre) <= size
+            sides.append((bands[right][0] - x1, right, in_cell))
+        nearest = min(sides, default=None)
+        for gap, band, in_cell in sides:
+            if band not in headed and (in_cell or (gap, band, in_cell) == nearest):
+                if band not in claims or gap < claims[band][0]:
+                    claims[band] = (gap, h)
+                break
+    for band, (_, h) in claims.items():
+        x0, x1 = extents[h]
+        extents[h] = (min(x0, bands[band][0]), max(x1, bands[band][1]))
+    return extents
 
 
 def _add_header(bands: list[Band], numeric: list[bool], header_lines: list[Line], size: float, fixed: bool = False):
@@ -340,8 +368,7 @@ def _add_header(bands: list[Band], numeric: list[bool], header_lines: list[Line]
     own = [cell for cell in cells if not any(cell is p for p in parents)]
     # a heading cell widens the band it stands over or opens its own; two heading cells never merge by nearness
     if not fixed:  # (a continued table keeps the columns it had)
-        headed = {i for cell in own for i in _overlapped(_as_word(_extent(cell)), bands)}
-        bands = _merge(bands + [_heading_span(cell, bands, headed, size) for cell in own], 0.5)
+        bands = _merge(bands + _heading_extents(own, bands, size), 0.5)
     own_by_band: dict[int, list[dict]] = {}
     for cell in own:
         for word in cell:
