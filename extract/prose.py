@@ -26,7 +26,9 @@ _HEADINGS = [
     (3, re.compile(r"^\d{1,2}[.．、](?!\d)")),
 ]
 _TERMINAL = "。；！？：:"
-_NUM = r"(?<![\d.])(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>万元|亿元|元)?(?![\d.%％])"
+# an amount: with its unit, or with decimals, or a bare 0 — a bare integer is a page number or a count
+_NUM = (r"(?<![\d.])(?P<num>\d[\d,]*\.\d+|\d[\d,]*(?=\s*(?:万元|亿元|元))|0(?![\d,]))"
+        r"\s*(?P<unit>万元|亿元|元)?(?![\d.%％])")
 _PEOPLE = r"(?<![\d.])(?P<num>\d+)\s*(?:人|名)"
 _IS = r"\s*(?:为|是|共|：)?\s*"
 
