@@ -46,17 +46,8 @@ METRIC_COLUMNS = (
     "three_public_share", "share_208", "share_210", "share_221",
 )
 
-# The unruled renderings that differ today (measured; see the module docstring).  Remove a seed when it matches.
-UNRULED_DIFFERS = {
-    "000": "辽源 expenditure_208 1141.27 → 0.45 (the 208 类 row of the function table is lost), "
-           "public_expenditure 190.48 → 124.15, wage_welfare_expenditure 1101.59 → NULL",
-    "001": "长春 reserve_expenditure and three_public_vehicle_purchase 0 → NULL; the function table yields "
-           "208/210/221 totals only: basic/project NULL and every 款/项 row missing",
-    "002": "昌吉 wage_welfare_expenditure 785.86 → NULL; extra quality issues (total_eq_basic_plus_project, "
-           "table_total_vs_top_level, function_class_cross_table)",
-    "004": "泉港 reserve_expenditure 0 → NULL, wage_welfare_expenditure 254.42 → NULL, in_service_staff 14 → "
-           "NULL; basic/project NULL on every function row",
-}
+# The unruled renderings that still differ (measured; see the module docstring).  Remove a seed when it matches.
+UNRULED_DIFFERS: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

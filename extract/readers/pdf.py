@@ -5,21 +5,20 @@ order, each with its page number — so the table and prose parsers never know a
 
 - a **ruled** page (drawn lines, or cells drawn as rectangles) goes to pdfplumber's table finder with the
   lines strategy: cells come from the ruling, so a name wrapped inside its cell stays one cell;
-- an **unruled** page whose lines carry amounts goes to camelot's stream parser (columns from the text
-  alignment); its rows are then keyed by subject code: a row holding only a piece of a name is a name
-  wrapped onto a second line and is joined to the row it belongs to (``merge_wrapped_rows``);
+- an **unruled** page is read from its characters' positions (``extract.readers.pdf_unruled``): column bands
+  from the words of the rows with amounts or codes, the header's cells placed over them, and a name wrapped
+  over lines kept with its row; a table continued from the previous page keeps that page's columns;
 - every text line outside the tables is a ``Paragraph`` (titles, 单位 lines, prose), so titles and unit
   lines are read exactly as in a text conversion.  Page numbers in the margins are dropped.
 
 Refused with ``UnreadableDocument`` (the load quarantines them): files that are not PDFs, truncated PDFs,
-PDFs that need a password, and scanned PDFs without a text layer.  Why pdfplumber for ruled pages and
-camelot stream for unruled ones: docs/extraction.md (measured on the real PDFs and the rendered seeds).
+PDFs that need a password, and scanned PDFs without a text layer.  Why pdfplumber for ruled pages and our own
+reader for unruled ones: docs/pdf_extraction.md (measured on the real PDFs and the rendered seeds).
 """
 
 from __future__ import annotations
 
 import io
-import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +34,7 @@ from extract.readers.pdf_layout import read_page as read_pdfium_page
 from extract.readers.pdf_unruled import group_lines, page_words, read_unruled_tables
 from extract.readers.text import content_hash
 from extract.tables.classify import classify_title
-from extract.tables.locate import is_furniture, unit_of
+from extract.tables.locate import is_furniture
 from extract.text_clean import is_amount
 
 # pdfplumber's lines strategy; text inside a cell is read with a tight tolerance so CJK keeps no spaces
@@ -57,7 +56,7 @@ _CODE_CELL = re.compile(r"^\d{3}(?:\d{2}){0,2}$|^\d{2}$")
 
 @dataclass(frozen=True)
 class PageRoute:
-    """How one page was read: 'ruled' (pdfplumber), 'unruled' (camelot stream) or 'text' (no table)."""
+    """How one page was read: 'ruled' (pdfplumber), 'unruled' (character positions) or 'text' (no table)."""
 
     page: int
     route: str
@@ -313,148 +312,13 @@ def join_broken_titles(blocks: list[Block]) -> list[Block]:
     return out
 
 
-# --------------------------------------------------------------------------- unruled pages
-def _looks_tabular(lines: list[dict]) -> bool:
-    """Enough lines read like table rows: two amounts, or a name and a bare amount without prose punctuation."""
-
-    def table_like(text: str) -> bool:
-        if _PROSE_MARKS.search(text):
-            return False
-        amounts = _AMOUNT_TOKEN.findall(text)
-        return len(amounts) >= 2 or bool(amounts) and bool(_ENDS_IN_AMOUNT.search(text))
-
-    return sum(1 for line in lines if table_like(line["text"])) >= MIN_AMOUNT_LINES
-
-
-def _stream_area(lines: list[dict], width: float, height: float) -> str | None:
-    """The table area of an unruled page for camelot (“x1,y1,x2,y2”, PDF coordinates, top-left then bottom-right).
-
-    It starts below the last title or 单位 line (so a header printed over several lines is read whole, not
-    left as prose) and ends above the bottom margin; prose after the table comes back as one-cell rows and
-    is peeled off.  None (camelot finds the area) when the page has no title or unit line.
-    """
-    heads = [line for line in lines if unit_of(line["text"]) or classify_title(line["text"]) is not None]
-    body = [line for line in lines if line["bottom"] < height * (1 - MARGIN_SHARE)]
-    if not heads or not body:
-        return None
-    top = max(line["bottom"] for line in heads) + 1
-    bottom = max(line["bottom"] for line in body) + 1
-    if bottom <= top:
-        return None
-    return f"0,{height - top:.1f},{width:.1f},{height - bottom:.1f}"
-
-
-def _stream_tables(path: Path, number: int, page_height: float, area: str | None = None):
-    """camelot stream on one page: (top, bbox in pdfplumber's top-left coordinates, rows of cells, row centres)."""
-    import camelot  # imported on first use: ruled PDFs never pay for it
-
-    options = {"table_areas": [area]} if area else {}
-    tables = camelot.read_pdf(str(path), pages=str(number), flavor="stream", suppress_stdout=True, **options)
-    out = []
-    for table in tables:
-        x1, y1, x2, y2 = table._bbox  # PDF coordinates, origin bottom-left
-        bbox = (float(x1), float(page_height) - float(y2), float(x2), float(page_height) - float(y1))
-        rows = [[str(c) for c in row] for row in table.df.values.tolist()]
-        centres = [float(page_height) - (float(top) + float(bottom)) / 2 for top, bottom in table.rows]
-        out.append((bbox[1], bbox, rows, centres))
-    return out
-
-
+# --------------------------------------------------------------------------- cells
 def _has_amount(cells: list[str]) -> bool:
     return any(is_amount(_clean_cell(c)) and not re.fullmatch(r"\d{4}", _clean_cell(c)) for c in cells if c)
 
 
 def _has_code(cells: list[str]) -> bool:
     return any(_CODE_CELL.match(_clean_cell(c)) for c in cells[:4] if c)
-
-
-_AMOUNT_THEN_TEXT = re.compile(r"^\s*(-?[\d,]+(?:\.\d+)?)\s+(\S.*)$", re.DOTALL)
-_TEXT_THEN_AMOUNT = re.compile(r"^(.*\S)\s+(-?[\d,]+(?:\.\d+)?)\s*$", re.DOTALL)
-
-
-def split_merged_cells(rows: list[list[str]]) -> list[list[str]]:
-    """Undo camelot putting two columns' text in one cell when the gap between them is narrow.
-
-    “0.00 二、外交支出” beside an empty cell on its left is the amount of the left column and the name of
-    this one; “预算数⏎项目” likewise for two header words; a name followed by an amount with an empty cell
-    on its right is split the other way.
-    """
-    out = []
-    for cells in rows:
-        cells = list(cells)
-        for i, cell in enumerate(cells):
-            if not cell:
-                continue
-            if i > 0 and not cells[i - 1]:
-                match = _AMOUNT_THEN_TEXT.match(cell)
-                lines = [line for line in cell.splitlines() if line.strip()]
-                if match and is_amount(match.group(1)):
-                    cells[i - 1], cells[i] = match.group(1), match.group(2).strip()
-                elif len(lines) == 2 and not any(is_amount(line) for line in lines):
-                    cells[i - 1], cells[i] = lines[0].strip(), lines[1].strip()
-                continue
-            if i + 1 < len(cells) and not cells[i + 1]:
-                match = _TEXT_THEN_AMOUNT.match(cell)
-                if match and is_amount(match.group(2)) and not is_amount(match.group(1)):
-                    cells[i], cells[i + 1] = match.group(1).strip(), match.group(2)
-        out.append(cells)
-    return out
-
-
-def merge_wrapped_rows(rows: list[list[str]], centres: list[float] | None = None) -> list[list[str]]:
-    """Rejoin names wrapped onto more text lines of an unruled table; rows are keyed by code or amounts.
-
-    After the first data row (a row with a subject code or an amount), a row holding only text is a piece
-    of a name.  The pieces between two data rows are split at the widest vertical gap between consecutive
-    lines — lines of one cell sit closer together than two table rows — the pieces above it finish the
-    upper row's name, those below begin the lower row's (a name printed around its centred code line).
-    Without positions, pieces join the row above.
-    """
-    cleaned = [[_clean_cell(c) for c in cells] for cells in rows]
-    centres = centres if centres and len(centres) == len(rows) else [float(-i) for i in range(len(rows))]
-    data = [i for i, cells in enumerate(cleaned) if _has_amount(cells) or _has_code(cells)]
-    if not data:
-        return cleaned
-    owner: dict[int, int] = {}  # piece row → data row it belongs to
-    first = data[0]
-    label = next((j for j, text in enumerate(cleaned[first]) if text and not is_amount(text)), None)
-    above = []  # name pieces right above the first data row: only its name column filled
-    for i in range(first - 1, -1, -1):
-        filled = [j for j, text in enumerate(cleaned[i]) if text]
-        if filled != [label]:
-            break
-        above.insert(0, i)
-    if above and above[0] > 0:
-        chain = [above[0] - 1, *above, first]
-        gaps = [abs(centres[a] - centres[b]) for a, b in itertools.pairwise(chain)]
-        split = max(range(len(gaps)), key=lambda k: (gaps[k], k))
-        for position, piece in enumerate(above):
-            if position >= split:
-                owner[piece] = first
-    for upper, lower in zip(data, data[1:] + [None]):
-        pieces = [i for i in range(upper + 1, lower if lower is not None else len(cleaned)) if any(cleaned[i])]
-        if not pieces:
-            continue
-        if lower is None:
-            split = len(pieces)
-        else:
-            chain = [upper, *pieces, lower]
-            gaps = [abs(centres[a] - centres[b]) for a, b in itertools.pairwise(chain)]
-            split = max(range(len(gaps)), key=lambda k: (gaps[k], -k))
-        for position, piece in enumerate(pieces):
-            owner[piece] = upper if position < split else lower
-    merged: dict[int, list[str]] = {}
-    for row in data:
-        above = [p for p in sorted(owner) if owner[p] == row and p < row]
-        below = [p for p in sorted(owner) if owner[p] == row and p > row]
-        width = len(cleaned[row])
-        merged[row] = [
-            "".join(cleaned[p][j] for p in above if j < len(cleaned[p]))
-            + cleaned[row][j]
-            + "".join(cleaned[p][j] for p in below if j < len(cleaned[p]))
-            for j in range(width)
-        ]
-    return [merged.get(i, cells) for i, cells in enumerate(cleaned) if i not in owner]
 
 
 def _peel_text_rows(rows: list[list[str]], keep_tail: bool = False):

@@ -1,25 +1,29 @@
 """Tables of unruled PDF pages, read from the characters' positions.
 
-A table printed without ruling lines still has columns: every word of a column lies in one horizontal band,
-and bands are separated by gutters no word crosses.  The reader finds them from the words themselves:
+A table printed without ruling lines still has columns: the words of a column lie in one horizontal band, and
+bands are separated by gutters no word crosses.  The reader finds them from the words themselves:
 
 1. **Lines.** Words (split where characters stand apart) are grouped into lines by their vertical centre.
-2. **Regions.** Title, 单位 and 编制部门 lines cut the page into regions; a region whose lines carry amounts
-   (or subject codes) holds a table.  Its *header* is the lines above the first data line, its *body* runs
-   to the last data line and the name pieces right under it; anything below is prose.
-3. **Bands.** The body's words, projected on the x axis, give the column bands (words closer than half a
-   character merge: one cell's words).  Header words are added from the lowest header line up: a word over
-   two bands or more (当年预算 over its 小计 / 一般公共预算 …, or 收入 centred over 项目 and 预算数) is a
-   *parent*; any other joins its band or opens an empty column (项目支出 with nothing under it).
-4. **Header rows.** One row per line of parents (each in the leftmost band it covers), then one row with
-   every band's own header words read top to bottom (一般公共 / 预算 → 一般公共预算) — the flattened
-   header the table parser reads for any grid.
-5. **Body rows.** One row per line, a cell per band.  A name wrapped over lines stands on lines of its own
-   around its row's amount line; ``merge_wrapped_rows`` gives the pieces back to their row by the vertical
-   gaps.
+2. **Regions.** Title, 单位 and 编制部门 lines cut the page into regions.  A region with *data lines* (an
+   amount with decimals or thousands separators, a subject code first, or bare numbers after text cells —
+   never a sentence, never the ※ 1 2 3 column-number row) holds a table.
+3. **Rows.** Lines that overlap or stand closer than the padding between rows are one row: a name wrapped
+   over two lines around its amount line stays with its row.  The header is the rows above the first data
+   row that spread over several columns; rows of names only (an empty subject) belong to the body.
+4. **Bands.** The body's words projected on the x axis give the column bands (words closer than half a
+   character are one cell).  Header cells (words touching across lines: 一般公共 / 预算) widen the band they
+   stand over; a heading in a gutter heads the neighbouring column it is centred in (text columns are aligned
+   left, amounts right), or opens an empty column (项目支出 with nothing under it).
+5. **Parents.** A header cell with another cell under it (基本支出 over 合计 / 人员经费 / 公用经费), or high
+   in the header above the rest (收入 centred over 项目 and 预算数), spans the columns under it: those whose own
+   heading lies lower — never a cell running the header's full height (总计) — chosen as the widest run it is
+   centred over.  The header comes out flattened as the text conversions give it: a row per level of
+   parents, then every band's own heading.
 
-A region without a header on a page that follows a table keeps that table's bands, so a table split over
-pages continues in the same columns (the 收支总表 whose expenditure side runs on alone).
+A region at the top of a page that goes on from a table ending the previous page keeps that table's columns
+(header repeated or not), so a table split over pages joins in the same columns.  A title followed by a
+header and no rows is an empty table.  Thresholds are in units of the page's character height, so the reader
+does not depend on the font size.
 """
 
 from __future__ import annotations
@@ -30,8 +34,8 @@ from dataclasses import dataclass
 from pdfplumber.utils.text import extract_words
 
 from extract.tables.classify import classify_title
+from extract.tables.header import role_of_cell
 from extract.tables.locate import unit_of
-from extract.text_clean import is_amount
 
 WORD_X_TOLERANCE = 1.5  # points: characters closer than this are one word
 LINE_TOLERANCE = 0.25  # × character height: words whose centres are this close share a line
@@ -39,6 +43,7 @@ CELL_GAP = 0.5  # × character height: words this close horizontally belong to o
 CENTRE_TOLERANCE = 0.6  # × character height: a parent centred over a span of bands
 PIECE_SPACING = 1.8  # × character height: a row of names only after the last data row is this close to it
 ROW_GAP = 0.45  # × character height: lines closer than this (or overlapping) are one table row
+AMOUNT_GAP = 0.8  # × character height: a number in a table cell stands this far from the word before it
 _MONEY = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,4})?$")
 _DECIMAL_OR_GROUPED = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d{1,4})$")
 _CODE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
@@ -72,8 +77,8 @@ class Line:
 
 @dataclass
 class UnruledTable:
-    """One table found on an unruled page: header rows, body rows (with their vertical centres), its box and
-    column bands (kept so the table's continuation on the next page uses the same columns)."""
+    """One table found on an unruled page: header rows, body rows, its box and its column bands (kept so the
+    table's continuation on the next page uses the same columns)."""
 
     header: list[list[str]]
     rows: list[list[str]]
@@ -123,6 +128,8 @@ def is_data_line(line: Line) -> bool:
     if _PROSE.search(line.text) or is_index_line(line):
         return False
     texts = [w["text"] for w in line.words]
+    if not _stands_apart(line):
+        return False  # a number set in running text (a sentence the page width cut), not in a column
     if any(_DECIMAL_OR_GROUPED.match(t) for t in texts):
         return True
     if _CODE.match(texts[0]) and len(texts) > 1:
@@ -131,6 +138,16 @@ def is_data_line(line: Line) -> bool:
     # a bare number after one name is a contents entry; after two text cells (单位 | 经费性质 | 14) a row
     ends_in_number = bool(_MONEY.match(texts[-1]))
     return ends_in_number and not _MONEY.match(texts[0]) and (len(numbers) >= 2 or len(texts) >= 3)
+
+
+def _stands_apart(line: Line) -> bool:
+    """Every number of the line that follows text stands apart from it by a column gutter (at least
+    ``AMOUNT_GAP`` character heights), as table cells do; prose sets a number a space away from its text."""
+    size = _char_size(line.words)
+    return all(
+        i == 0 or _MONEY.match(line.words[i - 1]["text"]) or word["x0"] - line.words[i - 1]["x1"] >= AMOUNT_GAP * size
+        for i, word in enumerate(line.words) if _MONEY.match(word["text"])
+    )
 
 
 def is_head_line(text: str) -> bool:
@@ -196,11 +213,10 @@ def _read_region(lines: list[Line], size: float, previous_bands: list[Band] | No
     body = blocks[header_end:end]
     body_words = [w for block in body for w in _words(block)]
     if previous_bands:  # the table goes on from the previous page: its columns, header repeated or not
-        bands, parents = _add_header(list(previous_bands), [], header_lines, size, fixed=True)
+        bands, parents = _add_header(list(previous_bands), header_lines, size, fixed=True)
     else:
         bands = _merge(core + [(w["x0"], w["x1"]) for w in body_words], CELL_GAP * size)
-        numeric = [bool(ws) and all(_MONEY.match(w["text"]) for w in ws) for ws in _words_by_band(body_words, bands)]
-        bands, parents = _add_header(bands, numeric, header_lines, size)
+        bands, parents = _add_header(bands, header_lines, size)
     header = _header_rows(header_lines, parents, bands) + [_cells(line.words, bands) for line in index_lines]
     rows = [_cells(_words(block), bands) for block in body]
     table_lines = header_lines + index_lines + [line for block in body for line in block]
@@ -215,14 +231,16 @@ def _read_region(lines: list[Line], size: float, previous_bands: list[Band] | No
 
 def _header_only(lines: list[Line], size: float) -> UnruledTable | None:
     """A titled table printed with its header and no rows (an empty 政府性基金 table): the header lines right
-    under the title, when they stand in three columns or more and read as no sentence."""
+    under the title, when they stand in three columns or more, name columns the parser knows (two at least) and
+    read as no sentence."""
     block = _row_blocks(lines, size)[:3]
     header_lines = [line for rows in block for line in rows]
     if not header_lines or any(_PROSE.search(line.text) for line in header_lines):
         return None
-    bands, parents = _add_header([], [], header_lines, size)
-    if len(bands) < 3:
-        return None
+    bands, parents = _add_header([], header_lines, size)
+    headings = _header_cells(header_lines, size)
+    if len(bands) < 3 or sum(1 for cell in headings if role_of_cell(_join(cell))) < 2:
+        return None  # not three columns, or no column headings (合计, 科目名称 …): a line of a contents page
     bbox = (min(w["x0"] for line in header_lines for w in line.words), header_lines[0].top,
             max(w["x1"] for line in header_lines for w in line.words), header_lines[-1].bottom)
     return UnruledTable(_header_rows(header_lines, parents, bands), [], bbox, bands)
@@ -340,7 +358,7 @@ def _heading_extents(own: list[list[dict]], bands: list[Band], size: float) -> l
     return extents
 
 
-def _add_header(bands: list[Band], numeric: list[bool], header_lines: list[Line], size: float, fixed: bool = False):
+def _add_header(bands: list[Band], header_lines: list[Line], size: float, fixed: bool = False):
     """Bands widened by the header's own cells; the parents (cells over several columns) and the bands each spans.
 
     A parent is a header cell with another cell right under it (基本支出 over 人员经费), or in the upper half of
@@ -378,7 +396,7 @@ def _add_header(bands: list[Band], numeric: list[bool], header_lines: list[Line]
         words = own_by_band.get(band)
         if not words:
             return False
-        x0, y0, x1, y1 = _extent(words)
+        _, y0, _, y1 = _extent(words)
         return y0 > boxes[id(parent)][3] and (y0 + y1) / 2 > middle + half
 
     def cell_edges(first: int, last: int) -> tuple[float, float]:
