@@ -66,6 +66,7 @@ class LineItem(StrEnum):
     THREE_PUBLIC_VEHICLE = "three_public_vehicle"  # 公务用车购置及运行费
     THREE_PUBLIC_VEHICLE_PURCHASE = "three_public_vehicle_purchase"  # 公务用车购置费
     THREE_PUBLIC_VEHICLE_OPERATION = "three_public_vehicle_operation"  # 公务用车运行(维护)费
+    OPERATING_EXPENDITURE = "operating_expenditure"  # 机关运行经费, a column or row of the “三公” table
 
 
 class ProseKey(StrEnum):

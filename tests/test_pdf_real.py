@@ -410,7 +410,7 @@ def test_title_broken_over_two_lines_is_joined_with_its_quote_marks(extractions)
     assert (table.unit_label, table.start_page) == ("万元", 16)
 
 
-# ---- extraction gaps found while writing these tests (strict xfail: they fail today, as recorded)
+# ---- extraction gaps found while writing these tests (each was a strict xfail until it was fixed)
 def test_total_row_alone_on_its_page_belongs_to_its_table(extractions):
     totals = {
         (f.table_kind, f.column_key): (f.amount, f.source_page)
@@ -528,13 +528,10 @@ def test_unit_metrics_are_the_printed_figures(metrics, unit):
     assert {column: row[column] for column in expected} == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="operating_expenditure is read from the prose only: the 福利院 prints 0 under “2024年机关运行经费预算数” "
-    "(p15) and says “无机关运行经费” (p16, no number), so unit_metrics has NULL, not 0",
-)
 def test_welfare_home_operating_expenditure_is_the_printed_zero(metrics):
-    assert metrics[WELFARE_UNIT]["operating_expenditure"] == D("0")  # p15 2024年机关运行经费预算数 0
+    """The 福利院 prints 0 under “2024年机关运行经费预算数” in its 三公 table (p15) and says “无机关运行经费” (p16,
+    no number): the table's 0 is the figure."""
+    assert metrics[WELFARE_UNIT]["operating_expenditure"] == D("0")
 
 
 def test_reserve_is_not_folded_into_project(metrics):

@@ -156,3 +156,38 @@ def test_rendered_seed_has_the_same_figures_as_its_text(marts, variant, seed):
 def test_rendered_seed_raises_the_same_quality_issues_as_its_text(marts, variant, seed):
     text, pdf = marts["text"][seed].issues, marts[variant][seed].issues
     assert pdf == text, f"only in text: {dict(text - pdf)}; only in the {variant} PDF: {dict(pdf - text)}"
+
+
+# --------------------------------------------------------------------------- the unruled reader, table by table
+def _located(path: Path) -> dict[str, list]:
+    from extract.readers.pdf import read_pdf
+    from extract.tables.locate import locate_tables
+
+    tables: dict[str, list] = {}
+    for table in locate_tables(read_pdf(path)):
+        tables.setdefault(table.kind.value, []).append(table)
+    return tables
+
+
+def test_unruled_header_is_flattened_with_its_parents(rendered):
+    """辽源 一般公共预算支出表 without ruling: 基本支出 is printed once, centred over 合计 / 人员经费 / 公用经费, and
+    the full-height headings (功能分类科目名称, 总计, 项目支出) stand beside it."""
+    [table] = _located(output_path(rendered, SEEDS[0], "unruled"))["gpb_expenditure"]
+    header = [list(row.cells) for row in table.rows[:2]]
+    assert header == [
+        ["功能分类科目名称", "总计", "基本支出", "基本支出", "基本支出", "项目支出"],
+        ["功能分类科目名称", "总计", "合计", "人员经费", "公用经费", "项目支出"],
+    ]
+    first = table.rows[2]
+    assert (first.cells, first.page) == (("一、社会保障和就业支出", "1141.27", "1141.27", "1017.12", "124.15", ""), 9)
+
+
+def test_unruled_summary_continues_in_its_columns_on_the_next_page(rendered):
+    """辽源 收支总表: the expenditure side runs on alone over page 5, then 收入总计 | 1292.07 | 支出总计 | 1292.07;
+    wrapped names (七、文化旅游体育与 / 传媒支出) are one cell."""
+    [table] = _located(output_path(rendered, SEEDS[0], "unruled"))["income_expenditure_summary"]
+    rows = {row.cells[2]: row for row in table.rows if len(row.cells) == 4}
+    assert rows["七、文化旅游体育与传媒支出"].page == 4
+    assert rows["二十、住房保障支出"].cells[3] == "93.04" and rows["二十、住房保障支出"].page == 5
+    assert rows["支出总计"].cells == ("收入总计", "1292.07", "支出总计", "1292.07")
+    assert table.continued == 1

@@ -54,6 +54,7 @@ _THREE_PUBLIC_PARTS: list[tuple[re.Pattern[str], LineItem]] = [
     (re.compile(r"公务用车购置及运行"), LineItem.THREE_PUBLIC_VEHICLE),
     (re.compile(r"公务用车购置(费)?$|车辆购置|公务用车购置费"), LineItem.THREE_PUBLIC_VEHICLE_PURCHASE),
     (re.compile(r"公务用车运行"), LineItem.THREE_PUBLIC_VEHICLE_OPERATION),
+    (re.compile(r"机关运行经费"), LineItem.OPERATING_EXPENDITURE),  # printed beside the 三公 parts (上海)
 ]
 
 _CODE_PREFIX = re.compile(r"^(\d{3}(?:\d{2}){0,2})(?:\s*[-－—.、]\s*|\s+)(.+)$")

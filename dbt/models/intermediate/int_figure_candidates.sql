@@ -50,6 +50,7 @@ table_rules as (
         ('three_public_vehicle', 1, 'three_public', 'three_public_vehicle', null, 'total'),
         ('three_public_vehicle_purchase', 1, 'three_public', 'three_public_vehicle_purchase', null, 'total'),
         ('three_public_vehicle_operation', 1, 'three_public', 'three_public_vehicle_operation', null, 'total'),
+        ('operating_expenditure', 2, 'three_public', 'operating_expenditure', null, 'total'),
         ('staff_in_service', 2, 'staffing', 'table_total', null, 'in_service')
     ) as rules (figure, precedence, table_kind, line_item, subject_code, column_key)
 ),
