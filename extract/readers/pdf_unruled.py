@@ -48,6 +48,7 @@ _MONEY = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,4})?$")
 _DECIMAL_OR_GROUPED = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d{1,4})$")
 _CODE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
 _COMPILER = re.compile(r"^编制(?:部门|单位)[：:]")
+_NOTE = re.compile(r"^\s*(?:注|说明|备注)\s*[：:]")
 _PROSE = re.compile(r"[，。；]|\d\s*万元")
 MIN_DATA_ROWS = 2  # a region without title, header or table before it needs this many data rows
 
@@ -230,20 +231,30 @@ def _read_region(lines: list[Line], size: float, previous_bands: list[Band] | No
 
 
 def _header_only(lines: list[Line], size: float) -> UnruledTable | None:
-    """A titled table printed with its header and no rows (an empty 政府性基金 table): the header lines right
-    under the title, when they stand in three columns or more, name columns the parser knows (two at least) and
-    read as no sentence."""
-    block = _row_blocks(lines, size)[:3]
-    header_lines = [line for rows in block for line in rows]
-    if not header_lines or any(_PROSE.search(line.text) for line in header_lines):
+    """A titled table printed without amounts: its header and maybe rows of names only (an empty 政府性基金
+    table, a “三公” table listing its parts with no figure).  The table runs from the title to the first
+    sentence or note (注：, 说明：); its header is the leading rows over several columns, one of which the
+    parser knows (合计, 项目, 2024年预算数 …)."""
+    blocks = []
+    for block in _row_blocks(lines, size):
+        if any(_PROSE.search(line.text) or _NOTE.match(line.text) for line in block):
+            break
+        blocks.append(block)
+    header_blocks = 0
+    while header_blocks < len(blocks) and len(_header_cells(blocks[header_blocks], size)) > 1:
+        header_blocks += 1
+    header_lines = [line for block in blocks[:header_blocks] for line in block]
+    if not header_lines:
         return None
     bands, parents = _add_header([], header_lines, size)
-    headings = _header_cells(header_lines, size)
-    if len(bands) < 3 or sum(1 for cell in headings if role_of_cell(_join(cell))) < 2:
-        return None  # not three columns, or no column headings (合计, 科目名称 …): a line of a contents page
-    bbox = (min(w["x0"] for line in header_lines for w in line.words), header_lines[0].top,
-            max(w["x1"] for line in header_lines for w in line.words), header_lines[-1].bottom)
-    return UnruledTable(_header_rows(header_lines, parents, bands), [], bbox, bands)
+    if len(bands) < 2 or not any(role_of_cell(_join(cell)) for cell in _header_cells(header_lines, size)):
+        return None  # no column the parser knows: a line of a contents page, not a table
+    body = blocks[header_blocks:]
+    table_lines = header_lines + [line for block in body for line in block]
+    bbox = (min(w["x0"] for line in table_lines for w in line.words), table_lines[0].top,
+            max(w["x1"] for line in table_lines for w in line.words), table_lines[-1].bottom)
+    rows = [_cells(_words(block), bands) for block in body]
+    return UnruledTable(_header_rows(header_lines, parents, bands), rows, bbox, bands)
 
 
 def _words(block: list[Line]) -> list[dict]:
