@@ -7,7 +7,8 @@ PDF file, as ``figure_sources`` shows it; not the page number printed in the foo
 their “三公” table in 万元.
 
 1. extraction (fast, no dbt): every fact carries its page and poppler prints its number on that page, units
-   per table, codes as printed; extraction gaps found here are strict xfails naming file, page and values;
+   per table, codes as printed; an extraction gap found here is kept as a strict xfail naming file, page and values
+   until it is fixed (none is open);
 2. refusals: a scanned, an encrypted, a truncated and a non-budget PDF raise with a clear reason;
 3. one warehouse for the module: ``build_warehouse`` (``budget-warehouse build``) over a raw folder holding the
    five real PDFs and the four refused ones — the refused ones are quarantined with their reason, the five load,
