@@ -45,13 +45,8 @@ RULE_THICKNESS = 3.0  # points: a filled rectangle thinner than this is a drawn 
 MIN_CHARS_PER_PAGE = 8  # fewer characters on average: a scan without a text layer
 MARGIN_SHARE = 0.08  # page numbers live in the top/bottom 8 % of the page
 MAX_TITLE_PIECE = 8  # the tail of a broken title line is this short
-MIN_AMOUNT_LINES = 3  # an unruled page needs this many lines with two amounts or more to be a table page
 
 _PAGE_NUMBER = re.compile(r"^(?:[-—–－]\s*)?(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*\d{1,4}|\s*共\s*\d{1,4}\s*页)?(?:\s*[-—–－])?$")
-_AMOUNT_TOKEN = re.compile(r"(?<![\d.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d.])|(?<![\d.,])-?\d+\.\d{1,2}(?![\d.,])")
-_PROSE_MARKS = re.compile(r"[，。；]|万元|%")
-_ENDS_IN_AMOUNT = re.compile(r"(?:^|\s)-?\d[\d,]*\.\d{1,2}$")
-_CODE_CELL = re.compile(r"^\d{3}(?:\d{2}){0,2}$|^\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -160,7 +155,7 @@ def _read_page(page, number: int, previous_columns=None) -> tuple[list[Block], P
                 continue  # a frame around text, not a table
             if len(rows) < 2 and not _has_amount(rows[0]):
                 continue  # one row without amounts: not a table (a lone row with amounts ends a split table)
-            head, body, _ = _peel_text_rows(rows, keep_tail=True)
+            head, body = _peel_title_rows(rows)
             for i, cells in enumerate(head):
                 for j, text in enumerate(_cell_lines(cells)):
                     placed.append(_Placed(table.bbox[1] - 1 + i * 0.01 + j * 0.001, _paragraph(text, number)))
@@ -317,26 +312,13 @@ def _has_amount(cells: list[str]) -> bool:
     return any(is_amount(_clean_cell(c)) and not re.fullmatch(r"\d{4}", _clean_cell(c)) for c in cells if c)
 
 
-def _has_code(cells: list[str]) -> bool:
-    return any(_CODE_CELL.match(_clean_cell(c)) for c in cells[:4] if c)
+def _peel_title_rows(rows: list[list[str]]) -> tuple[list[list[str]], list[list[str]]]:
+    """(head, body): the rows at the top of a ruled table that are a title or unit line drawn inside its frame."""
 
+    def title_row(cells: list[str]) -> bool:
+        return not _has_amount(cells) and all(is_furniture(t) or classify_title(t) is not None for t in _cell_lines(cells))
 
-def _peel_text_rows(rows: list[list[str]], keep_tail: bool = False):
-    """Rows inside a table's box that are text lines: a title or unit line above, a note below (unruled only).
-
-    Returns (head, body, tail) as lists of rows.
-    """
-
-    def single(cells: list[str]) -> bool:
-        if _has_amount(cells):
-            return False
-        filled = [c for c in cells if c]
-        lines = _cell_lines(cells)
-        return len(filled) <= 1 and not keep_tail or all(is_furniture(t) or classify_title(t) is not None for t in lines)
-
-    start, end = 0, len(rows)
-    while start < end and single(rows[start]):
+    start = 0
+    while start < len(rows) and title_row(rows[start]):
         start += 1
-    while not keep_tail and end > start and single(rows[end - 1]) and not _has_code(rows[end - 1]):
-        end -= 1
-    return rows[:start], rows[start:end], rows[end:]
+    return rows[:start], rows[start:]
