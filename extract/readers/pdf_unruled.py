@@ -199,9 +199,10 @@ def _read_region(lines: list[Line], size: float, previous_bands: list[Band] | No
     ):
         end += 1
     # before the first data row: the header (blocks over several bands, and any above them), then rows of
-    # names only; prose above an untitled table is not part of it (under a title, everything up to it is)
-    start = first
-    while start > 0 and (titled or not any(_PROSE.search(line.text) for line in blocks[start - 1])) and (
+    # names only; under a title everything up to it is the table's, above an untitled table only what stands
+    # close to it and is not prose
+    start = 0 if titled else first
+    while start > 0 and not any(_PROSE.search(line.text) for line in blocks[start - 1]) and (
         blocks[start][0].top - blocks[start - 1][-1].bottom < PIECE_SPACING * size
     ):
         start -= 1
@@ -408,7 +409,7 @@ def _add_header(bands: list[Band], header_lines: list[Line], size: float, fixed:
         if not words:
             return False
         _, y0, _, y1 = _extent(words)
-        return y0 > boxes[id(parent)][3] and (y0 + y1) / 2 > middle + half
+        return y0 - boxes[id(parent)][3] >= ROW_GAP * size and (y0 + y1) / 2 > middle + half
 
     def cell_edges(first: int, last: int) -> tuple[float, float]:
         left = (bands[first - 1][1] + bands[first][0]) / 2 if first > 0 else bands[first][0]
