@@ -44,6 +44,7 @@ CENTRE_TOLERANCE = 0.6  # × character height: a parent centred over a span of b
 PIECE_SPACING = 1.8  # × character height: a row of names only after the last data row is this close to it
 ROW_GAP = 0.45  # × character height: lines closer than this (or overlapping) are one table row
 AMOUNT_GAP = 0.8  # × character height: a number in a table cell stands this far from the word before it
+SUBHEADING_TOLERANCE = 0.3  # × character height: the columns under a parent head as low as its sub-headings
 _MONEY = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,4})?$")
 _DECIMAL_OR_GROUPED = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d{1,4})$")
 _CODE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
@@ -202,7 +203,7 @@ def _read_region(lines: list[Line], size: float, previous_bands: list[Band] | No
     # names only; under a title everything up to it is the table's, above an untitled table only what stands
     # close to it and is not prose
     start = 0 if titled else first
-    while start > 0 and not any(_PROSE.search(line.text) for line in blocks[start - 1]) and (
+    while start > 0 and not _is_prose(blocks[start - 1], size) and (
         blocks[start][0].top - blocks[start - 1][-1].bottom < PIECE_SPACING * size
     ):
         start -= 1
@@ -256,6 +257,13 @@ def _header_only(lines: list[Line], size: float) -> UnruledTable | None:
             max(w["x1"] for line in table_lines for w in line.words), table_lines[-1].bottom)
     rows = [_cells(_words(block), bands) for block in body]
     return UnruledTable(_header_rows(header_lines, parents, bands), rows, bbox, bands)
+
+
+def _is_prose(block: list[Line], size: float) -> bool:
+    """A sentence, or a lead-in line of one cell ending in a colon (…见下表：) — not a table's header."""
+    if any(_PROSE.search(line.text) for line in block):
+        return True
+    return len(_header_cells(block, size)) == 1 and block[-1].text.rstrip().endswith(("：", ":"))
 
 
 def _words(block: list[Line]) -> list[dict]:
@@ -375,9 +383,10 @@ def _add_header(bands: list[Band], header_lines: list[Line], size: float, fixed:
 
     A parent is a header cell with another cell right under it (基本支出 over 人员经费), or in the upper half of
     the header above the rest (收入 centred over 项目 and 预算数).  Parents are placed level by level from the
-    top.  A parent spans the bands whose own heading lies below it — never a cell that runs the header's full
-    height (总计) — within its own parent's span, without the bands another parent of its level covers: of the
-    runs of such bands around it, the widest that it is centred over (merged headings are printed centred).
+    top.  A parent spans the bands whose own heading lies a row below it — never a cell that runs the header's
+    full height (总计) — within its own parent's span, without the bands another parent of its level covers: the
+    whole run of such bands around it, or, where a sibling's run reaches into it, the widest run it is centred
+    over (merged headings are printed centred).
     """
     if not header_lines:
         return bands, []
@@ -404,12 +413,26 @@ def _add_header(bands: list[Band], header_lines: list[Line], size: float, fixed:
         for word in cell:
             own_by_band.setdefault(_band_of(word, bands), []).append(word)
 
+    def first_row_under(parent: list[dict]) -> float | None:
+        """The vertical centre of the highest cells standing right under the parent (its own sub-headings)."""
+        x0, _, x1, y1 = boxes[id(parent)]
+        below = [boxes[id(c)] for c in cells if c is not parent and boxes[id(c)][1] - y1 >= ROW_GAP * size
+                 and boxes[id(c)][0] < x1 and boxes[id(c)][2] > x0]
+        return min(((b[1] + b[3]) / 2 for b in below), default=None)
+
     def under(band: int, parent: list[dict]) -> bool:
+        """The band's own heading lies in the rows under the parent — as low as the parent's sub-headings, so
+        not a cell merged down from the parent's own row (总计, a 合计 beside 基本支出)."""
         words = own_by_band.get(band)
         if not words:
             return False
         _, y0, _, y1 = _extent(words)
-        return y0 - boxes[id(parent)][3] >= ROW_GAP * size and (y0 + y1) / 2 > middle + half
+        centre = (y0 + y1) / 2
+        row = rows_under[id(parent)]
+        return (y0 - boxes[id(parent)][3] >= ROW_GAP * size and centre > middle + half
+                and (row is None or centre >= row - SUBHEADING_TOLERANCE * size))
+
+    rows_under = {id(parent): first_row_under(parent) for parent in parents}
 
     def cell_edges(first: int, last: int) -> tuple[float, float]:
         left = (bands[first - 1][1] + bands[first][0]) / 2 if first > 0 else bands[first][0]
@@ -419,13 +442,14 @@ def _add_header(bands: list[Band], header_lines: list[Line], size: float, fixed:
     spans: list[tuple[list[dict], list[int]]] = []
     for level in _levels([(cell, None) for cell in parents]):
         covered = {id(cell): set(_overlapped(_as_word(boxes[id(cell)]), bands)) for cell, _ in level}
+        runs: dict[int, tuple[list[int], int, int]] = {}  # parent → (bands it covers, widest run low, high)
         for cell, _ in level:
             box = boxes[id(cell)]
             others = set().union(*(covered[id(c)] for c, _ in level if c is not cell))
             outer = next((set(span) for upper, span in spans
                           if _extent(upper)[3] <= box[1] and covered[id(cell)] & set(span)), None)
-            allowed = [i for i in range(len(bands)) if under(i, cell) and i not in others
-                       and (outer is None or i in outer)]
+            allowed = {i for i in range(len(bands)) if under(i, cell) and i not in others
+                       and (outer is None or i in outer)}
             start = sorted(i for i in covered[id(cell)] if i in allowed)
             if not start:
                 centred = _centred_span(_as_word(box), bands, size)
@@ -437,6 +461,20 @@ def _add_header(bands: list[Band], header_lines: list[Line], size: float, fixed:
                 low -= 1
             while high + 1 in allowed:
                 high += 1
+            runs[id(cell)] = (start, low, high)
+        for cell, _ in level:
+            if id(cell) not in runs:
+                continue
+            start, low, high = runs[id(cell)]
+            contested = any(
+                other != id(cell) and not (high < other_low or other_high < low)
+                for other, (_, other_low, other_high) in runs.items()
+            )
+            if not contested:  # the widest run of lower columns around it is its span
+                spans.append((cell, list(range(low, high + 1))))
+                continue
+            # siblings reach for the same columns: each takes the widest run it is centred over
+            box = boxes[id(cell)]
             centre = (box[0] + box[2]) / 2
             best = None
             for first in range(low, start[0] + 1):
