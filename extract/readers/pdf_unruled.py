@@ -192,7 +192,7 @@ def _read_region(lines: list[Line], size: float, previous_bands: list[Band] | No
     if not data:
         return _header_only(lines, size) if titled else None
     first, last = data[0], data[-1]
-    core = _merge([(w["x0"], w["x1"]) for block in blocks[first:last + 1] for w in _words(block)], CELL_GAP * size)
+    core = _column_bands([w for block in blocks[first:last + 1] for w in _words(block)], size)
     # after the last data row: rows of names only (an empty subject), up to prose or a wide gap
     end = last + 1
     while end < len(blocks) and not any(_PROSE.search(line.text) for line in blocks[end]) and (
@@ -218,7 +218,7 @@ def _read_region(lines: list[Line], size: float, previous_bands: list[Band] | No
     if previous_bands:  # the table goes on from the previous page: its columns, header repeated or not
         bands, parents = _add_header(list(previous_bands), header_lines, size, fixed=True)
     else:
-        bands = _merge(core + [(w["x0"], w["x1"]) for w in body_words], CELL_GAP * size)
+        bands = _merge(core + _column_bands(body_words, size), 0.0)
         bands, parents = _add_header(bands, header_lines, size)
     header = _header_rows(header_lines, parents, bands) + [_cells(line.words, bands) for line in index_lines]
     rows = [_cells(_words(block), bands) for block in body]
@@ -293,6 +293,14 @@ def _clash(block: list[Line], line: Line) -> bool:
         _MONEY.match(w["text"]) and any(w["x0"] < a["x1"] and w["x1"] > a["x0"] for a in amounts)
         for w in line.words
     )
+
+
+def _column_bands(words: list[dict], size: float) -> list[Band]:
+    """The x bands of the words' columns.  Words closer than ``CELL_GAP`` merge — but an amount and a text never
+    do unless they overlap: a right-aligned amount may end a hair before the next column's text begins."""
+    amounts = [(w["x0"], w["x1"]) for w in words if _DECIMAL_OR_GROUPED.match(w["text"])]
+    texts = [(w["x0"], w["x1"]) for w in words if not _DECIMAL_OR_GROUPED.match(w["text"])]
+    return _merge(_merge(amounts, CELL_GAP * size) + _merge(texts, CELL_GAP * size), 0.0)
 
 
 def _merge(intervals: list[Band], gap: float) -> list[Band]:
