@@ -355,8 +355,8 @@ def _heading_extents(own: list[list[dict]], bands: list[Band], size: float) -> l
 
     A heading over a band widens it.  A heading over no band stands in the gutter beside the column it heads:
     a column's text is aligned to one edge (codes and names left, amounts right) and its heading is centred in
-    the whole cell.  It heads the nearer neighbouring band when that band has no heading over it — or, either
-    side, the band whose cell it is centred in — and the band takes the nearest such heading; any other heading
+    the whole cell.  It heads a neighbouring band that has no heading over it — the one whose cell it is
+    centred in, else the nearer — and a band claimed by several headings takes the nearest; any other heading
     keeps its own extent (the heading of an empty column)."""
     extents = [(_extent(cell)[0], _extent(cell)[2]) for cell in own]
     headed = {i for x0, x1 in extents for i in _overlapped({"x0": x0, "x1": x1}, bands)}
@@ -374,12 +374,12 @@ def _heading_extents(own: list[list[dict]], bands: list[Band], size: float) -> l
         if right < len(bands):
             in_cell = left >= 0 and abs((bands[left][1] + bands[right][1]) / 2 - centre) <= size
             sides.append((bands[right][0] - x1, right, in_cell))
-        nearest = min(sides, default=None)
-        for gap, band, in_cell in sides:
-            if band not in headed and (in_cell or (gap, band, in_cell) == nearest):
-                if band not in claims or gap < claims[band][0]:
-                    claims[band] = (gap, h)
-                break
+        free = sorted(side for side in sides if side[1] not in headed)
+        choice = next((side for side in free if side[2]), free[0] if free else None)
+        if choice is not None:
+            gap, band, _ = choice
+            if band not in claims or gap < claims[band][0]:
+                claims[band] = (gap, h)
     for band, (_, h) in claims.items():
         x0, x1 = extents[h]
         extents[h] = (min(x0, bands[band][0]), max(x1, bands[band][1]))
@@ -547,26 +547,32 @@ def _cells(words: list[dict], bands: list[Band]) -> list[str]:
 
 
 def _header_rows(header_lines: list[Line], parents, bands: list[Band]) -> list[list[str]]:
-    """The flattened header: a row per level of parents (the parent over each band it spans, the band's own
-    heading elsewhere, as a cell merged down would read), then every band's own heading."""
+    """The flattened header, as a ruled table or a text conversion gives it: a row per level of parents, each
+    parent over every column it spans; a column's own heading in the row under its lowest parent (the top row
+    when it has none) and blank below, as a cell merged down reads."""
     parent_words = {id(w) for cell, _ in parents for w in cell}
     own: list[list[dict]] = [[] for _ in bands]
     for line in header_lines:
         for word in line.words:
             if id(word) not in parent_words:
                 own[_band_of(word, bands)].append(word)
-    leaf = [_join(words) for words in own]
-    rows = []
-    for level in _levels(parents):
-        row = list(leaf)
+    levels = _levels(parents)
+    rows = [[""] * len(bands) for _ in range(len(levels) + 1)]
+    depth = [0] * len(bands)  # the row of each column's own heading
+    for index, level in enumerate(levels):
         for cell, span in level:
-            text = _join(sorted(cell, key=lambda w: ((w["top"] + w["bottom"]) / 2, w["x0"])))
+            text = _join(_reading_order(cell))
             for band in span:
-                row[band] = text
-        rows.append(row)
-    if any(leaf):
-        rows.append(leaf)
-    return rows
+                rows[index][band] = text
+                depth[band] = index + 1
+    for band, words in enumerate(own):
+        rows[depth[band]][band] = _join(words)
+    return [row for row in rows if any(row)]
+
+
+def _reading_order(words: list[dict]) -> list[dict]:
+    """Words of one cell line by line, each line left to right."""
+    return [w for line in group_lines(words) for w in line.words]
 
 
 def _levels(parents) -> list[list]:
