@@ -11,14 +11,16 @@ bands are separated by gutters no word crosses.  The reader finds them from the 
    over two lines around its amount line stays with its row.  The header is the rows above the first data
    row that spread over several columns; rows of names only (an empty subject) belong to the body.
 4. **Bands.** The body's words projected on the x axis give the column bands (words closer than half a
-   character are one cell).  Header cells (words touching across lines: 一般公共 / 预算) widen the band they
-   stand over; a heading in a gutter heads the neighbouring column it is centred in (text columns are aligned
-   left, amounts right), or opens an empty column (项目支出 with nothing under it).
-5. **Parents.** A header cell with another cell under it (基本支出 over 合计 / 人员经费 / 公用经费), or high
-   in the header above the rest (收入 centred over 项目 and 预算数), spans the columns under it: those whose own
-   heading lies lower — never a cell running the header's full height (总计) — chosen as the widest run it is
-   centred over.  The header comes out flattened as the text conversions give it: a row per level of
-   parents, then every band's own heading.
+   character height are one cell; an amount and a text only when they overlap).  Header cells (words touching
+   across lines: 一般公共 / 预算) widen the band they stand over; a heading in a gutter heads the free
+   neighbouring column it is centred in (text columns are aligned left, amounts right), else the nearer free
+   one, else it opens an empty column (项目支出 with nothing under it).
+5. **Parents.** A header cell with another cell right under it (基本支出 over 合计 / 人员经费 / 公用经费), or high
+   in the header above the rest (收入 centred over 项目 and 预算数), spans the columns headed as low as its own
+   sub-headings — never a cell running the header's full height (总计) or merged down beside it — the whole
+   run of them, or where a sibling reaches for the same columns, the widest run it is centred over.  The
+   header comes out as a ruled table gives it: a row per level of parents, each column's own heading under its
+   lowest parent and blank below.
 
 A region at the top of a page that goes on from a table ending the previous page keeps that table's columns
 (header repeated or not), so a table split over pages joins in the same columns.  A title followed by a
