@@ -1,8 +1,13 @@
-"""Shared fixtures: the seed disclosures of ``data/raw`` and a text that is not a budget disclosure."""
+"""Shared fixtures: the seed disclosures of ``data/raw``, the seeds rendered as PDFs, and a text that is not a
+budget disclosure."""
 
 from pathlib import Path
 
 import pytest
+
+from tools.seed_pdfs import VARIANTS, render_seed
+from tools.seed_pdfs.fonts import MissingFont
+from tools.seed_pdfs.libreoffice_printer import MissingLibreOffice
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SEED_RAW_DIR = REPO_ROOT / "data" / "raw"
@@ -20,6 +25,19 @@ def seed_disclosures() -> list[Path]:
     files = sorted(SEED_RAW_DIR.glob("*.txt"))
     assert len(files) == 5, f"expected the five seed disclosures in {SEED_RAW_DIR}"
     return files
+
+
+@pytest.fixture(scope="session")
+def rendered_seeds(seed_disclosures, tmp_path_factory) -> Path:
+    """Every seed in every variant (``tools.seed_pdfs``), rendered once per test session (LibreOffice is slow);
+    a missing font or LibreOffice fails with the Debian package to install."""
+    out_dir = tmp_path_factory.mktemp("rendered_seeds")
+    try:
+        for seed in seed_disclosures:
+            render_seed(seed, out_dir, VARIANTS)
+    except (MissingFont, MissingLibreOffice) as error:
+        pytest.fail(str(error))
+    return out_dir
 
 
 @pytest.fixture(scope="session")

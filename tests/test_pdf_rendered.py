@@ -13,8 +13,9 @@ A PDF reader that reads the tables as the text conversion does gives equal marts
 ``libreoffice`` do; the ``unruled`` seeds that still differ are marked xfail (not strict) with what differs, so
 a fix shows as XPASS and its mark can go.  A failing comparison lists every difference.
 
-Rendering needs the CJK font (fonts-wqy-zenhei), LibreOffice (libreoffice-calc-nogui) and poppler; the module
-renders once and builds the four warehouses once (dbt runs two at a time, overlapping the extraction).
+Rendering needs the CJK font (fonts-wqy-zenhei), LibreOffice (libreoffice-calc-nogui) and poppler; the seeds
+are rendered once per session (``rendered_seeds`` in conftest.py, shared with test_seed_pdfs.py) and the module
+builds the four warehouses once (dbt runs two at a time, overlapping the extraction).
 """
 
 from __future__ import annotations
@@ -28,9 +29,7 @@ import duckdb
 import pytest
 from dbt_warehouse import RAW, dbt_build, load_documents
 
-from tools.seed_pdfs import VARIANTS, output_path, render_seed
-from tools.seed_pdfs.fonts import MissingFont
-from tools.seed_pdfs.libreoffice_printer import MissingLibreOffice
+from tools.seed_pdfs import VARIANTS, output_path
 
 SEEDS = sorted(RAW.glob("0*.txt"))
 SEED_KEYS = [seed.stem[:3] for seed in SEEDS]  # '000' … '004'
@@ -64,15 +63,8 @@ Marts = dict[str, SeedMarts]  # seed key → its marts
 
 # --------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory) -> Path:
-    assert len(SEEDS) == 5, f"expected the five seed disclosures in {RAW}"
-    out_dir = tmp_path_factory.mktemp("rendered_seeds")
-    try:
-        for seed in SEEDS:
-            render_seed(seed, out_dir, VARIANTS)
-    except (MissingFont, MissingLibreOffice) as error:
-        pytest.fail(str(error))
-    return out_dir
+def rendered(rendered_seeds) -> Path:
+    return rendered_seeds
 
 
 def read_marts(db: Path) -> Marts:

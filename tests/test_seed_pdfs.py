@@ -32,19 +32,12 @@ TOTAL_LABELS = ("合计", "总计")
 
 
 @pytest.fixture(scope="session")
-def rendered(tmp_path_factory) -> Path:
-    """Every seed in every variant, rendered once (LibreOffice is slow)."""
+def rendered(rendered_seeds) -> Path:
+    """Every seed in every variant (conftest.py renders them once per session), checked with poppler."""
     for tool, package in (("pdftotext", "poppler-utils"), ("pdffonts", "poppler-utils")):
         if shutil.which(tool) is None:
             pytest.fail(f"{tool} is not installed: apt-get install -y {package}")
-    assert len(SEEDS) == 5, f"expected the five seed disclosures in {DEFAULT_SEED_DIR}"
-    out_dir = tmp_path_factory.mktemp("seed_pdfs")
-    try:
-        for seed in SEEDS:
-            render_seed(seed, out_dir, VARIANTS)
-    except (MissingFont, MissingLibreOffice) as error:
-        pytest.fail(str(error))
-    return out_dir
+    return rendered_seeds
 
 
 def seed_cases(with_tables: bool = False, with_split: bool = False, variants=VARIANTS) -> list:
