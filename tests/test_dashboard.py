@@ -42,8 +42,15 @@ def app(built, monkeypatch):
     return AppTest.from_file(str(APP), default_timeout=60)
 
 
+# CPython 3.11 before 3.11.8 can raise this spuriously when compile() runs in a thread, as AppTest's script runner
+# does (python/cpython#106905, fixed upstream); the page is then simply run again, once.
+_CPYTHON_AST_BUG = "AST constructor recursion depth mismatch"
+
+
 def run(at: AppTest) -> AppTest:
     at.run()
+    if at.exception and all(_CPYTHON_AST_BUG in str(e.value) for e in at.exception):
+        at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
