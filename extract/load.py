@@ -90,6 +90,9 @@ CREATE TABLE IF NOT EXISTS raw.extraction_warnings (
     location VARCHAR NOT NULL,
     message VARCHAR NOT NULL
 );
+ALTER TABLE raw.tables ADD COLUMN IF NOT EXISTS source_method VARCHAR DEFAULT 'text';
+ALTER TABLE raw.table_facts ADD COLUMN IF NOT EXISTS source_method VARCHAR DEFAULT 'text';
+ALTER TABLE raw.prose_facts ADD COLUMN IF NOT EXISTS source_method VARCHAR DEFAULT 'text';
 CREATE TABLE IF NOT EXISTS raw.quarantine (
     file_name VARCHAR NOT NULL,
     document_id VARCHAR NOT NULL,
@@ -106,8 +109,15 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(RAW_DDL)
 
 
-def _rows(items) -> list[tuple]:
-    return [dataclasses.astuple(item) for item in items]
+def _insert(con: duckdb.DuckDBPyConnection, table: str, items: list) -> None:
+    """Insert dataclass rows into ``raw.<table>`` by column name (the names are the dataclass's fields)."""
+    if not items:
+        return
+    fields = [f.name for f in dataclasses.fields(items[0])]
+    con.executemany(
+        f"INSERT INTO raw.{table} ({', '.join(fields)}) VALUES ({', '.join(['?'] * len(fields))})",
+        [dataclasses.astuple(item) for item in items],
+    )
 
 
 def load_extraction(con: duckdb.DuckDBPyConnection, extraction: Extraction) -> None:
@@ -123,18 +133,10 @@ def load_extraction(con: duckdb.DuckDBPyConnection, extraction: Extraction) -> N
             f"INSERT INTO raw.documents ({', '.join(fields)}, loaded_at) VALUES ({', '.join(['?'] * (len(fields) + 1))})",
             [*dataclasses.astuple(doc), now],
         )
-        if extraction.tables:
-            con.executemany(f"INSERT INTO raw.tables VALUES ({', '.join(['?'] * 14)})", _rows(extraction.tables))
-        if extraction.table_facts:
-            con.executemany(
-                f"INSERT INTO raw.table_facts VALUES ({', '.join(['?'] * 18)})", _rows(extraction.table_facts)
-            )
-        if extraction.prose_facts:
-            con.executemany(
-                f"INSERT INTO raw.prose_facts VALUES ({', '.join(['?'] * 11)})", _rows(extraction.prose_facts)
-            )
-        if extraction.warnings:
-            con.executemany("INSERT INTO raw.extraction_warnings VALUES (?, ?, ?, ?)", _rows(extraction.warnings))
+        _insert(con, "tables", extraction.tables)
+        _insert(con, "table_facts", extraction.table_facts)
+        _insert(con, "prose_facts", extraction.prose_facts)
+        _insert(con, "extraction_warnings", extraction.warnings)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

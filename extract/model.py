@@ -12,7 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-EXTRACTOR_VERSION = "2"  # 2: PDF reader
+EXTRACTOR_VERSION = "3"  # 2: PDF reader; 3: identity evidence, page-level warnings, OCR
+
+# How a fact's text was obtained: a text conversion, a PDF's text layer, or OCR of a page without one.
+SOURCE_METHODS = ("text", "pdf", "ocr")
 
 
 # --------------------------------------------------------------------------- document model
@@ -52,6 +55,14 @@ class Block:
     grid: Grid | None = None
 
 
+@dataclass(frozen=True)
+class ExtractionWarning:
+    document_id: str
+    kind: str  # 'unresolved_subject' | 'unclassified_table' | …
+    location: str
+    message: str
+
+
 @dataclass
 class SourceDocument:
     """What every reader yields: the document's blocks in reading order."""
@@ -63,6 +74,10 @@ class SourceDocument:
     blocks: list[Block] = field(default_factory=list)
     page_count: int | None = None
     line_count: int | None = None
+    # what the reader could not read, page by page (a damaged page is a warning, not a lost document)
+    warnings: list[ExtractionWarning] = field(default_factory=list)
+    ocr_pages: set[int] = field(default_factory=set)  # 1-based pages read by OCR (no text layer)
+    metadata_title: str | None = None  # the PDF's /Title (evidence of identity, weak)
 
 
 # --------------------------------------------------------------------------- facts
@@ -97,6 +112,7 @@ class TableRecord:
     end_line: int | None = None
     start_page: int | None = None
     end_page: int | None = None
+    source_method: str = "text"  # a SOURCE_METHODS value: how the table's pages were read
 
 
 @dataclass(frozen=True)
@@ -121,6 +137,7 @@ class TableFact:
     source_line: int | None
     source_page: int | None
     raw_text: str
+    source_method: str = "text"
 
 
 @dataclass(frozen=True)
@@ -138,14 +155,7 @@ class ProseFact:
     sentence: str
     source_line: int | None
     source_page: int | None
-
-
-@dataclass(frozen=True)
-class ExtractionWarning:
-    document_id: str
-    kind: str  # 'unresolved_subject' | 'unclassified_table' | …
-    location: str
-    message: str
+    source_method: str = "text"
 
 
 @dataclass

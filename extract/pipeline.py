@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from extract.document_info import document_info
@@ -45,6 +46,7 @@ def extract_document(doc: SourceDocument) -> Extraction:
         department_name=info.department_name,
     )
     extraction = Extraction(document=record)
+    extraction.warnings.extend(doc.warnings)
     for table_id, located in enumerate(locate_tables(doc), start=1):
         parsed = parse_table(doc.document_id, table_id, located)
         extraction.tables.append(parsed.record)
@@ -56,11 +58,31 @@ def extract_document(doc: SourceDocument) -> Extraction:
                 "a table without a recognised title or header was kept but not classified",
             ))
     extraction.prose_facts.extend(prose_facts(doc, doc.document_id))
+    _mark_source_method(doc, extraction)
     classified = [t for t in extraction.tables if t.table_kind not in (TableKind.UNCLASSIFIED, TableKind.STAFFING)]
     key_prose = [f for f in extraction.prose_facts if f.fact_key in _KEY_PROSE]
     if not classified and len(key_prose) < 2:
         raise NotABudgetDisclosure("no budget table and no budget figure in the prose: not a budget disclosure")
     return extraction
+
+
+def _mark_source_method(doc: SourceDocument, extraction: Extraction) -> None:
+    """Every table and fact says how its text was read: 'text' (a text conversion), 'pdf' (the PDF's text
+    layer) or 'ocr' (a page read by OCR; a table is 'ocr' when any of its pages was)."""
+    if doc.source_format == "text":
+        return
+
+    def method(*pages: int | None) -> str:
+        return "ocr" if any(p in doc.ocr_pages for p in pages if p is not None) else "pdf"
+
+    extraction.tables[:] = [
+        replace(t, source_method=method(*range(t.start_page or 0, (t.end_page or t.start_page or 0) + 1)))
+        for t in extraction.tables
+    ]
+    by_table = {t.table_id: t.source_method for t in extraction.tables}
+    extraction.table_facts[:] = [replace(f, source_method=by_table.get(f.table_id, method(f.source_page)))
+                                 for f in extraction.table_facts]
+    extraction.prose_facts[:] = [replace(f, source_method=method(f.source_page)) for f in extraction.prose_facts]
 
 
 def extract_file(path: Path) -> Extraction:

@@ -12,7 +12,8 @@ order, each with its page number — so the table and prose parsers never know a
   lines are read exactly as in a text conversion.  Page numbers in the margins are dropped.
 
 Refused with ``UnreadableDocument`` (the load quarantines them): files that are not PDFs, truncated PDFs,
-PDFs that need a password, and scanned PDFs without a text layer.  Why pdfplumber for ruled pages and our own
+PDFs that need a password, and PDFs of which no page can be read.  A damaged page is a ``page_unreadable``
+warning; a page without a text layer is read by OCR (``extract.readers.ocr``).  Why pdfplumber for ruled pages and our own
 reader for unruled ones: docs/pdf_extraction.md (measured on the real PDFs and the rendered seeds).
 """
 
@@ -28,7 +29,17 @@ import pypdfium2 as pdfium
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
 
-from extract.model import Block, Grid, GridRow, Paragraph, SourceDocument, UnreadableDocument
+from extract.model import (
+    Block,
+    ExtractionWarning,
+    Grid,
+    GridRow,
+    Paragraph,
+    SourceDocument,
+    UnreadableDocument,
+    source_location,
+)
+from extract.readers.ocr import ocr_available, ocr_page
 from extract.readers.pdf_layout import open_pdfium
 from extract.readers.pdf_layout import read_page as read_pdfium_page
 from extract.readers.pdf_unruled import group_lines, page_words, read_unruled_tables
@@ -65,63 +76,129 @@ def read_pdf(path: Path) -> SourceDocument:
 
 def read_pdf_with_routes(path: Path, backend: str = DEFAULT_BACKEND) -> tuple[SourceDocument, list[PageRoute]]:
     """The document and how each page was routed.  ``backend``: 'pdfium' (default, fast) or 'pdfplumber'
-    (pdfminer) — both give the reader the same page objects (``extract.readers.pdf_layout``)."""
+    (pdfminer) — both give the reader the same page objects (``extract.readers.pdf_layout``).
+
+    A page that cannot be read is a warning (``page_unreadable``: page and reason) and the rest of the document
+    loads; a page without a text layer is read by OCR (``extract.readers.ocr``) and listed in ``ocr_pages``.
+    The document is ``UnreadableDocument`` only when the file cannot be opened or no page can be read.
+    """
     path = Path(path)
     data = path.read_bytes()
     _check_file(data)
     digest = content_hash(data)
     doc = SourceDocument(document_id=digest[:16], file_name=path.name, source_format="pdf", content_sha256=digest)
     routes: list[PageRoute] = []
-    char_count = 0
     columns = None  # the columns of an unruled table that ended the previous page
     try:
-        for number, page in _pages(data, backend):
-            page = page.dedupe_chars()
-            char_count += len(page.chars)
-            blocks, route, columns = _read_page(page, number, columns)
+        opened = _open(data, backend)
+    except Exception as exc:  # noqa: BLE001 — every way a file fails to open is a reason, not a crash
+        raise _unreadable(exc) from exc
+    with opened as pdf:
+        doc.page_count = pdf.page_count
+        doc.metadata_title = pdf.metadata_title()
+        if not doc.page_count:
+            raise UnreadableDocument("the PDF has no pages")
+        for number in range(1, doc.page_count + 1):
+            try:
+                page = pdf.page(number).dedupe_chars()
+                if len(page.chars) < MIN_CHARS_PER_PAGE:
+                    page = _ocr_or_none(pdf, number, doc) or page
+                blocks, route, columns = _read_page(page, number, columns)
+            except Exception as exc:  # noqa: BLE001 — one damaged page is a warning; the rest loads
+                doc.warnings.append(ExtractionWarning(
+                    doc.document_id, "page_unreadable", source_location(None, number), _reason(exc),
+                ))
+                columns = None
+                continue
             doc.blocks.extend(blocks)
             routes.append(route)
-        doc.page_count = len(routes)
-        if not routes:
-            raise UnreadableDocument("the PDF has no pages")
-    except UnreadableDocument:
-        raise
-    except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
-            raise UnreadableDocument("the PDF is encrypted and needs a password") from exc
-        raise UnreadableDocument(f"the PDF cannot be parsed: {exc}"[:300]) from exc
-    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        raise UnreadableDocument(f"the PDF is encrypted and needs a password ({type(exc).__name__})") from exc
-    except PdfminerException as exc:
-        cause = exc.args[0] if exc.args else exc
-        if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
-            raise UnreadableDocument("the PDF is encrypted and needs a password") from exc
-        raise UnreadableDocument(f"the PDF cannot be parsed: {cause!r}"[:300]) from exc
-    except Exception as exc:  # a damaged file: any parser error is a reason to quarantine, not a crash
-        raise UnreadableDocument(f"the PDF cannot be parsed: {type(exc).__name__}: {exc}"[:300]) from exc
+    if not routes:
+        reasons = "; ".join(w.message for w in doc.warnings[:3])
+        raise UnreadableDocument(f"no page of the PDF can be read ({reasons})"[:300])
     doc.blocks = join_broken_titles(doc.blocks)
-    if char_count < MIN_CHARS_PER_PAGE * doc.page_count:
+    if not any(b.paragraph or b.grid for b in doc.blocks):
         raise UnreadableDocument(
-            f"the PDF has no text layer ({char_count} characters on {doc.page_count} page(s)): "
-            "a scan, which would need OCR"
+            f"the PDF has no text layer on any of its {doc.page_count} page(s) and OCR found no text"
+            + ("" if ocr_available() else " (OCR is not installed: tesseract-ocr, tesseract-ocr-chi-sim)")
         )
     return doc, routes
 
 
-def _pages(data: bytes, backend: str):
-    """(page number, page) for every page, read by the backend."""
-    if backend == "pdfium":
-        document = open_pdfium(data)
+def _ocr_or_none(pdf, number: int, doc: SourceDocument):
+    """The page read by OCR, when it has (almost) no text layer and OCR is installed; None otherwise."""
+    if not ocr_available():
+        doc.warnings.append(ExtractionWarning(
+            doc.document_id, "page_without_text", source_location(None, number),
+            "the page has no text layer and OCR is not installed",
+        ))
+        return None
+    page = ocr_page(pdf.pdfium_document(), number - 1)
+    doc.ocr_pages.add(number)
+    return page
+
+
+class _OpenPdf:
+    """One opened PDF, read page by page by the chosen backend; pages are read lazily so one bad page is
+    only that page's problem."""
+
+    def __init__(self, data: bytes, backend: str):
+        self._data = data
+        self._backend = backend
+        self._pdfium = open_pdfium(data)  # always opened: it gives metadata, page count and OCR renders
+        self._plumber = pdfplumber.open(io.BytesIO(data)) if backend == "pdfplumber" else None
+        if backend not in ("pdfium", "pdfplumber"):
+            raise ValueError(f"unknown PDF backend {backend!r}")
+
+    @property
+    def page_count(self) -> int:
+        return len(self._plumber.pages) if self._plumber is not None else len(self._pdfium)
+
+    def metadata_title(self) -> str | None:
         try:
-            for index in range(len(document)):
-                yield index + 1, read_pdfium_page(document, index)
-        finally:
-            document.close()
-    elif backend == "pdfplumber":
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            yield from enumerate(pdf.pages, start=1)
-    else:
-        raise ValueError(f"unknown PDF backend {backend!r}")
+            title = (self._pdfium.get_metadata_dict() or {}).get("Title") or ""
+        except Exception:  # noqa: BLE001 — metadata is weak evidence; a broken dictionary is no evidence
+            return None
+        return title.strip() or None
+
+    def page(self, number: int):
+        if self._plumber is not None:
+            return self._plumber.pages[number - 1]
+        return read_pdfium_page(self._pdfium, number - 1)
+
+    def pdfium_document(self):
+        return self._pdfium
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._plumber is not None:
+            self._plumber.close()
+        self._pdfium.close()
+
+
+def _open(data: bytes, backend: str) -> _OpenPdf:
+    return _OpenPdf(data, backend)
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _unreadable(exc: BaseException) -> UnreadableDocument:
+    """The reason a PDF cannot be opened, in words."""
+    if isinstance(exc, UnreadableDocument):
+        return exc
+    if isinstance(exc, (PDFPasswordIncorrect, PDFEncryptionError)):
+        return UnreadableDocument(f"the PDF is encrypted and needs a password ({type(exc).__name__})")
+    if isinstance(exc, PdfminerException):
+        cause = exc.args[0] if exc.args else exc
+        if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
+            return UnreadableDocument("the PDF is encrypted and needs a password")
+        return UnreadableDocument(f"the PDF cannot be parsed: {cause!r}"[:300])
+    if isinstance(exc, pdfium.PdfiumError) and "password" in str(exc).lower():
+        return UnreadableDocument("the PDF is encrypted and needs a password")
+    return UnreadableDocument(f"the PDF cannot be parsed: {_reason(exc)}"[:300])
 
 
 def _check_file(data: bytes) -> None:
