@@ -1,8 +1,9 @@
 """Load one document's extraction into the DuckDB raw layer, idempotently.
 
 The raw layer (schema ``raw``) holds what the documents say, unjudged:
-``raw.documents``, ``raw.tables``, ``raw.table_facts``, ``raw.prose_facts``, ``raw.extraction_warnings``
-and ``raw.quarantine``.  A document is keyed by its content hash (``document_id``): loading it again
+``raw.documents``, ``raw.tables``, ``raw.table_facts``, ``raw.prose_facts``, ``raw.extraction_warnings``,
+``raw.identity_evidence`` (every candidate for the unit, year, kind and scope; ``extract.identity``) and
+``raw.quarantine``.  A document is keyed by its content hash (``document_id``): loading it again
 deletes its previous rows and inserts the new ones in one transaction, so a re-run never duplicates and
 a failure never leaves half a document.  The caller serialises writers (one DuckDB read-write process).
 """
@@ -34,6 +35,23 @@ CREATE TABLE IF NOT EXISTS raw.documents (
     loaded_at TIMESTAMP NOT NULL
 );
 ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS department_name VARCHAR;
+ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS unit_name_source VARCHAR;
+ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS unit_name_runner_up VARCHAR;
+ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS fiscal_year_source VARCHAR;
+ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS fiscal_year_runner_up VARCHAR;
+ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS document_kind_source VARCHAR;
+ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS scope_source VARCHAR;
+CREATE TABLE IF NOT EXISTS raw.identity_evidence (
+    document_id VARCHAR NOT NULL,
+    attribute VARCHAR NOT NULL,
+    value VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    location VARCHAR NOT NULL,
+    weight INTEGER NOT NULL,
+    is_valid BOOLEAN NOT NULL,
+    invalid_reason VARCHAR NOT NULL,
+    is_chosen BOOLEAN NOT NULL
+);
 CREATE TABLE IF NOT EXISTS raw.tables (
     document_id VARCHAR NOT NULL,
     table_id INTEGER NOT NULL,
@@ -102,7 +120,8 @@ CREATE TABLE IF NOT EXISTS raw.quarantine (
 );
 """
 
-_PER_DOCUMENT_TABLES = ("table_facts", "prose_facts", "extraction_warnings", "tables", "documents")
+_PER_DOCUMENT_TABLES = ("table_facts", "prose_facts", "extraction_warnings", "identity_evidence", "tables",
+                        "documents")
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -137,6 +156,7 @@ def load_extraction(con: duckdb.DuckDBPyConnection, extraction: Extraction) -> N
         _insert(con, "table_facts", extraction.table_facts)
         _insert(con, "prose_facts", extraction.prose_facts)
         _insert(con, "extraction_warnings", extraction.warnings)
+        _insert(con, "identity_evidence", extraction.identity_evidence)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

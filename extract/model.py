@@ -94,6 +94,13 @@ class DocumentRecord:
     title: str
     extractor_version: str = EXTRACTOR_VERSION
     department_name: str | None = None  # 预算主管部门 of a 单位预算, when its cover names one other than the unit
+    # identity as evidence (extract.identity): the source of each chosen value and the runner-up value
+    unit_name_source: str | None = None
+    unit_name_runner_up: str | None = None
+    fiscal_year_source: str | None = None
+    fiscal_year_runner_up: str | None = None
+    document_kind_source: str | None = None
+    scope_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +172,7 @@ class Extraction:
     table_facts: list[TableFact] = field(default_factory=list)
     prose_facts: list[ProseFact] = field(default_factory=list)
     warnings: list[ExtractionWarning] = field(default_factory=list)
+    identity_evidence: list = field(default_factory=list)  # extract.identity.EvidenceRow, one per candidate
 
 
 class NotABudgetDisclosure(Exception):

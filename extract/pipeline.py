@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from extract.document_info import document_info
+from extract.identity import Identity, identify
 from extract.model import (
     DocumentRecord,
     Extraction,
@@ -38,14 +38,12 @@ def read_document(path: Path) -> SourceDocument:
 
 
 def extract_document(doc: SourceDocument) -> Extraction:
-    info = document_info(doc)
-    record = DocumentRecord(
-        document_id=doc.document_id, file_name=doc.file_name, source_format=doc.source_format,
-        content_sha256=doc.content_sha256, unit_name=info.unit_name, fiscal_year=info.fiscal_year,
-        document_kind=info.document_kind, scope=info.scope, title=info.title,
-        department_name=info.department_name,
-    )
-    extraction = Extraction(document=record)
+    """Tables, prose facts and identity of one document.  Raises NotABudgetDisclosure for a file that is not
+    a disclosure, ``IdentityNotFound`` (with its reason code) for a disclosure whose unit or year cannot be
+    established."""
+    if not _mentions_budget(doc):
+        raise NotABudgetDisclosure("no 预算 or 决算 anywhere in the text: not a budget disclosure")
+    extraction = Extraction(document=None)  # type: ignore[arg-type]  # set below, once the identity is known
     extraction.warnings.extend(doc.warnings)
     for table_id, located in enumerate(locate_tables(doc), start=1):
         parsed = parse_table(doc.document_id, table_id, located)
@@ -63,7 +61,35 @@ def extract_document(doc: SourceDocument) -> Extraction:
     key_prose = [f for f in extraction.prose_facts if f.fact_key in _KEY_PROSE]
     if not classified and len(key_prose) < 2:
         raise NotABudgetDisclosure("no budget table and no budget figure in the prose: not a budget disclosure")
+    identity = identify(doc)
+    extraction.document = _document_record(doc, identity)
+    extraction.identity_evidence.extend(identity.evidence)
+    extraction.warnings.extend(identity.warnings)
     return extraction
+
+
+def _mentions_budget(doc: SourceDocument) -> bool:
+    for block in doc.blocks:
+        texts = [block.paragraph.text] if block.paragraph else [c for row in block.grid.rows[:3] for c in row.cells]
+        if any("预算" in t or "决算" in t for t in texts):
+            return True
+    return False
+
+
+def _document_record(doc: SourceDocument, identity: Identity) -> DocumentRecord:
+    choices = identity.choices
+    return DocumentRecord(
+        document_id=doc.document_id, file_name=doc.file_name, source_format=doc.source_format,
+        content_sha256=doc.content_sha256, unit_name=identity.unit_name, fiscal_year=identity.fiscal_year,
+        document_kind=identity.document_kind, scope=identity.scope, title=identity.title,
+        department_name=identity.department_name,
+        unit_name_source=choices["unit_name"].source,
+        unit_name_runner_up=choices["unit_name"].runner_up,
+        fiscal_year_source=choices["fiscal_year"].source,
+        fiscal_year_runner_up=choices["fiscal_year"].runner_up,
+        document_kind_source=choices["document_kind"].source or "default",
+        scope_source=choices["scope"].source or "default",
+    )
 
 
 def _mark_source_method(doc: SourceDocument, extraction: Extraction) -> None:

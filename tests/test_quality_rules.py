@@ -49,6 +49,7 @@ class Mutation:
     flagged: tuple[str, ...] = ()  # bad values that must appear as expected/found of a new issue of the rule
     held_back: bool = False  # an error: the document must be held back from the published marts
     only_rule: bool = True  # False: other rules may fire too (their firing is a consequence, asserted below)
+    file_name: str | None = None  # the mutated copy's file name (default m_<name>.txt)
     extra: dict = field(default_factory=dict)
 
 
@@ -242,17 +243,34 @@ MUTATIONS = [
         edits=(Edit(359, "机关运行经费财政拨款预算 124.15 万元", "机关运行经费财政拨款预算 400.15 万元"),),
         flagged=("400.15",),
     ),
+    # the cover's year is what the document says (its sentences saying 2024 are an identity_conflict too)
     Mutation(
         "fiscal_year_too_early", LIAOYUAN, "fiscal_year_implausible",
         edits=(Edit(5, "2024 年部门预算", "2005 年部门预算"),),
         flagged=("2005",),
         held_back=True,
+        only_rule=False,
+        extra={"also": {"identity_conflict"}},
     ),
     Mutation(
         "fiscal_year_in_future", CHANGCHUN, "fiscal_year_implausible",
         edits=(Edit(4, "2024 年度部门预算", "2099 年度部门预算"),),
         flagged=("2099",),
         held_back=True,
+        only_rule=False,
+        extra={"also": {"identity_conflict"}},
+    ),
+    # ---------------------------------------------------------------- identity
+    Mutation(
+        "identity_year_in_a_sentence", LIAOYUAN, "identity_conflict",
+        # the cover and two sentences say 2024; one sentence says 2023: flagged, 2024 kept
+        edits=(Edit(305, "2024 年收入预算", "2023 年收入预算"),),
+    ),
+    Mutation(
+        "identity_from_file_name", BAZHONG, "identity_from_file_name",
+        # the unit's name is nowhere in the text: only the file name says who published it
+        transform=lambda text: text.replace("巴中市社会保险管理局", "本局"),
+        file_name="巴中市社会保险管理局_2024年部门预算.txt",
     ),
     Mutation(
         "total_missing", BAZHONG, "missing_total_expenditure",
@@ -306,7 +324,7 @@ def warehouse(tmp_path_factory) -> Path:
         text = seed_files[mutation.seed].read_text(encoding="utf-8")
         mutated = mutate(text, mutation)
         assert mutated != text
-        (raw / f"m_{mutation.name}.txt").write_text(mutated, encoding="utf-8")
+        (raw / (mutation.file_name or f"m_{mutation.name}.txt")).write_text(mutated, encoding="utf-8")
     db = tmp / "budget.duckdb"
     load_documents(db, sorted(raw.glob("*.txt")))
     dbt_build(db, tmp)
@@ -325,7 +343,8 @@ def doc_ids(con) -> dict[str, str]:
     """'000' … for the seeds, the mutation name for a mutated copy → document_id."""
     ids = {}
     for name, doc in con.execute("select file_name, document_id from raw.documents").fetchall():
-        key = name[2:-4] if name.startswith("m_") else name[:3]
+        named = {m.file_name: m.name for m in MUTATIONS if m.file_name}
+        key = named.get(name) or (name[2:-4] if name.startswith("m_") else name[:3])
         ids[key] = doc
     assert len(ids) == len(SEEDS) + len(MUTATIONS), "every mutated copy must be a separate document"
     return ids

@@ -17,6 +17,7 @@ import duckdb
 from dagster_project.defs.raw_documents.folder import document_id_for
 from extract import extract_file
 from extract.load import forget_documents_not_in, load_extraction, record_quarantine
+from extract.identity import IdentityNotFound
 from extract.model import NotABudgetDisclosure, UnreadableDocument
 
 LOADED = "loaded"
@@ -28,6 +29,8 @@ NOT_A_BUDGET_DISCLOSURE = "not_a_budget_disclosure"
 UNREADABLE_DOCUMENT = "unreadable_document"
 EXTRACTION_ERROR = "extraction_error"
 LOAD_REJECTED = "load_rejected"
+# and, for a disclosure whose identity cannot be established: extract.identity.UNIT_NOT_FOUND,
+# FISCAL_YEAR_NOT_FOUND
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ def load_disclosure_file(con: duckdb.DuckDBPyConnection, path: Path) -> LoadOutc
         extraction = extract_file(path)
     except NotABudgetDisclosure as exc:
         return _quarantine(con, path, NOT_A_BUDGET_DISCLOSURE, str(exc))
+    except IdentityNotFound as exc:  # a disclosure whose unit or year cannot be established
+        return _quarantine(con, path, exc.reason, str(exc))
     except UnreadableDocument as exc:
         return _quarantine(con, path, UNREADABLE_DOCUMENT, str(exc))
     except Exception as exc:  # noqa: BLE001 — a parser bug is this document's problem, not the load's

@@ -90,9 +90,13 @@ conflict_issues as (
     where has_conflict
 ),
 
+-- a warning kind that is a rule of its own (identity_conflict, identity_from_file_name) keeps its name
 extraction_issues as (
     select
-        'extraction_warning' as rule,
+        case
+            when warnings.warning_kind in (select rule from rules) then warnings.warning_kind
+            else 'extraction_warning'
+        end as rule,
         document_id,
         cast(null as integer) as table_id,
         cast(null as varchar) as table_kind,
@@ -106,7 +110,10 @@ extraction_issues as (
         cast(null as decimal(20, 6)) as tolerance,
         cast(null as varchar) as value_unit,
         warning_kind || ': ' || message as detail,
-        'recorded by the extractor; no figure taken from it' as resolution
+        case
+            when warnings.warning_kind like 'identity%' then 'identity chosen by the weight of its evidence; see raw.identity_evidence'
+            else 'recorded by the extractor; no figure taken from it'
+        end as resolution
     from warnings
 ),
 
