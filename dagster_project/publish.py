@@ -19,6 +19,11 @@ The published file holds:
                                        ``source_file``: its copy under ``sources/`` (NULL when unavailable)
 ``published.publication``              one row: when and from what this file was published
 
+Every table and column of the published file carries a comment (``duckdb_tables().comment``,
+``duckdb_columns().comment``): those of ``marts.*`` are copied from the warehouse, where dbt's ``persist_docs``
+wrote the models' yml descriptions; those of ``published.*`` are defined here.  ``dagster_project.export`` builds
+the open release (Parquet, CSV, datapackage.json, data dictionary) from them.
+
 ``BUDGET_PUBLISHED`` overrides the path of the published file (see ``WarehouseSettings``).
 """
 
@@ -39,6 +44,49 @@ SOURCES_DIR_NAME = "sources"
 MARTS_SCHEMA = "marts"
 PUBLISHED_SCHEMA = "published"
 TMP_SUFFIX = ".duckdb.tmp"
+
+# Comments of the tables publish.py writes itself (the marts' come from the dbt docs in the warehouse).
+# published.documents has the columns of raw.documents (described in dbt/models/staging/_sources.yml) and
+# source_file; a column not listed here keeps no comment.
+PUBLISHED_TABLE_COMMENTS = {
+    "documents": (
+        "已加载文件 — one row per loaded file (raw.documents), published or held back by an error issue "
+        "(see marts.quality_issues.document_published), with its copy under sources/."
+    ),
+    "publication": "发布记录 — one row: when and from what this file was published.",
+}
+PUBLISHED_COLUMN_COMMENTS = {
+    "documents": {
+        "document_id": "文件编号 — content hash of the file (first 16 hex digits of sha256).",
+        "file_name": "文件名 — file name in the raw folder.",
+        "source_format": "文件格式 — text | pdf.",
+        "content_sha256": "内容哈希 — full sha256 of the file's bytes.",
+        "unit_name": "单位名称 — the budget unit as printed on the cover.",
+        "fiscal_year": "预算年度 — fiscal year of the budget.",
+        "document_kind": "文件类型 — 部门预算 | 单位预算 | 部门决算 | 单位决算 (phase: 预算 budget / 决算 final accounts).",
+        "scope": "口径 — 部门 (department, consolidated) | 单位 (single unit).",
+        "title": "标题 — title as printed.",
+        "extractor_version": "抽取版本 — version of extract/ that produced the rows.",
+        "loaded_at": "加载时间 — when the file was loaded (UTC).",
+        "department_name": "主管部门 — 预算主管部门 printed on a 单位预算 cover (NULL otherwise).",
+        "source_method": "读取方式 — text | pdf | ocr: how the file's text was read.",
+        "unit_name_source": "单位名称来源 — the strongest source stating the chosen unit_name (cover, label, file_name …).",
+        "unit_name_runner_up": "单位名称次选 — the best other unit name found, when any (see the identity_conflict rule).",
+        "fiscal_year_source": "年度来源 — the strongest source stating the chosen fiscal_year.",
+        "fiscal_year_runner_up": "年度次选 — the best other fiscal year found, when any.",
+        "document_kind_source": "文件类型来源 — the strongest source stating the chosen document_kind.",
+        "scope_source": "口径来源 — the strongest source stating the chosen scope.",
+        "source_file": "源文件 — its copy under sources/ (<document_id>.<txt|pdf>); NULL when unavailable.",
+    },
+    "publication": {
+        "published_at": "发布时间 — when the file was published (UTC).",
+        "source_warehouse": "来源仓库 — path of the warehouse the marts were copied from.",
+        "dagster_run_id": "运行编号 — the Dagster run that published it (NULL outside Dagster).",
+        "documents": "文件数 — rows of published.documents (published or held back).",
+        "published_documents": "发布文件数 — rows of marts.unit_metrics.",
+        "marts_tables": "表 — the marts.* tables published.",
+    },
+}
 
 
 class PublishError(RuntimeError):
@@ -87,10 +135,12 @@ def publish_marts(
         try:
             warehouse = _attach_warehouse(con, warehouse_path)
             table_rows = _copy_marts(con, warehouse)
+            _copy_comments(con, warehouse)
             _write_documents(con, warehouse)
             con.execute(f"DETACH {_ident(warehouse)}")
             copied = _copy_sources(con, raw_dir, sources_dir(published_file))
             _write_publication(con, published_at, warehouse_path, run_id, table_rows)
+            _comment_published(con)
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -167,6 +217,52 @@ def _copy_marts(con: duckdb.DuckDBPyConnection, warehouse: str) -> dict[str, int
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM {_ident(warehouse)}.{name}")
         table_rows[f"{MARTS_SCHEMA}.{table}"] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
     return table_rows
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, warehouse: str) -> None:
+    """Carry the table and column comments of the warehouse's marts (dbt ``persist_docs``) into the copy.
+
+    ``CREATE TABLE … AS SELECT`` copies no comment.  The texts are read from ``duckdb_tables()`` /
+    ``duckdb_columns()`` of the attached warehouse with bound parameters; ``COMMENT ON`` takes no parameter,
+    so each text is written as a SQL string literal (``_sql_string``), names as quoted identifiers."""
+    target = con.execute("SELECT current_database()").fetchone()[0]
+    tables = con.execute(
+        "SELECT table_name, comment FROM duckdb_tables() WHERE database_name = ? AND schema_name = ?",
+        [warehouse, MARTS_SCHEMA],
+    ).fetchall()
+    columns = con.execute(
+        "SELECT table_name, column_name, comment FROM duckdb_columns() "
+        "WHERE database_name = ? AND schema_name = ? AND comment IS NOT NULL",
+        [warehouse, MARTS_SCHEMA],
+    ).fetchall()
+    for table, comment in tables:
+        if comment is not None:
+            _comment_table(con, target, MARTS_SCHEMA, table, comment)
+    for table, column, comment in columns:
+        _comment_column(con, target, MARTS_SCHEMA, table, column, comment)
+
+
+def _comment_published(con: duckdb.DuckDBPyConnection) -> None:
+    """The comments of ``published.documents`` and ``published.publication`` (columns that exist only)."""
+    target = con.execute("SELECT current_database()").fetchone()[0]
+    for table, comment in PUBLISHED_TABLE_COMMENTS.items():
+        _comment_table(con, target, PUBLISHED_SCHEMA, table, comment)
+        present = set(_columns(con, f"{PUBLISHED_SCHEMA}.{_ident(table)}"))
+        for column, text in PUBLISHED_COLUMN_COMMENTS.get(table, {}).items():
+            if column in present:
+                _comment_column(con, target, PUBLISHED_SCHEMA, table, column, text)
+
+
+def _comment_table(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str, text: str) -> None:
+    relation = ".".join(_ident(part) for part in (catalog, schema, table))
+    con.execute(f"COMMENT ON TABLE {relation} IS {_sql_string(text)}")
+
+
+def _comment_column(
+    con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str, column: str, text: str
+) -> None:
+    target = ".".join(_ident(part) for part in (catalog, schema, table, column))
+    con.execute(f"COMMENT ON COLUMN {target} IS {_sql_string(text)}")
 
 
 def _write_documents(con: duckdb.DuckDBPyConnection, warehouse: str) -> None:
@@ -294,6 +390,14 @@ def _fsync(path: Path) -> None:
 
 def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
+
+
+def _sql_string(text: str) -> str:
+    """A SQL string literal holding ``text`` exactly: DuckDB's standard strings escape only the quote, by
+    doubling it (a backslash is an ordinary character).  NUL cannot be stored and is refused."""
+    if "\x00" in text:
+        raise ValueError("a comment cannot contain NUL")
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _ident(name: str) -> str:

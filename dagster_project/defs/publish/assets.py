@@ -3,6 +3,11 @@
 The copy is written aside and renamed over the published file (``dagster_project.publish``), so readers of
 the published file never block the build and never see a half-done one.  It runs after every dbt asset of
 the ``marts`` group; when ``dbt build`` fails the step is skipped and the previous publication stays.
+
+After the copy it writes the open release of that publication (``dagster_project.export``: Parquet, CSV,
+datapackage.json, data dictionary) to ``release/`` beside the published file, built in a temporary folder,
+validated and renamed into place; an export that fails fails the step (the new publication stays, the
+previous release too).
 """
 
 from pathlib import Path
@@ -14,6 +19,7 @@ from dagster_project.defs.marts.assets import budget_warehouse_dbt
 from dagster_project.defs.pools import DUCKDB_WRITER_POOL
 from dagster_project.defs.publish.resource import PublishedMartsResource
 from dagster_project.defs.raw_documents.folder import RawFolderResource
+from dagster_project.export import export_release, release_dir
 from dagster_project.publish import PUBLISHED_MARTS_ASSET, publish_marts
 
 MARTS_GROUP = "marts"
@@ -30,7 +36,8 @@ MARTS_KEYS = [spec.key for spec in budget_warehouse_dbt.specs if spec.group_name
     description=(
         "发布 — a read-only copy of every marts.* table (plus published.documents, "
         "published.publication and the source files), written aside "
-        "and renamed over the published file in one step. The dashboard and BI tools read only this file."
+        "and renamed over the published file in one step. The dashboard and BI tools read only this file. "
+        "Then the open release beside it (release/: Parquet, CSV, datapackage.json, data dictionary)."
     ),
 )
 def published_marts(
@@ -46,6 +53,8 @@ def published_marts(
         f"published {publication.published_documents} document(s) to {publication.path} "
         f"({publication.source_files} source file(s))"
     )
+    release = export_release(publication.path, release_dir(publication.path))
+    context.log.info(f"wrote the release ({len(release.files)} file(s)) to {release.out_dir}")
     tables = "\n".join(
         ["| table | rows |", "|---|---|"] + [f"| {t} | {n} |" for t, n in publication.table_rows.items()]
     )
@@ -56,5 +65,6 @@ def published_marts(
             "published_documents": dg.MetadataValue.int(publication.published_documents),
             "source_files": dg.MetadataValue.int(publication.source_files),
             "tables": dg.MetadataValue.md(tables),
+            "release": dg.MetadataValue.path(str(release.out_dir)),
         }
     )
