@@ -17,7 +17,8 @@ Each candidate is normalised and validated (``valid_unit_name``: a unit name nev
 the highest summed weight wins (a source counts once per value, plus a little for each repetition).  The
 chosen value, its source and the runner-up go to ``raw.documents``; every candidate to
 ``raw.identity_evidence``.  Strong sources that disagree give an ``identity_conflict`` warning (a quality
-issue), never a silent choice; an identity resting on the file name alone gives ``identity_from_file_name``.
+issue), never a silent choice; a unit or year resting on the file name (or the PDF metadata) alone gives
+``identity_from_file_name``.
 A disclosure whose unit (or year) cannot be established is refused with ``IdentityNotFound`` and the
 reason code the load quarantines it under (``unit_not_found``
 and ``fiscal_year_not_found``).  A year outside ``MIN_YEAR``..next year is still weighed (it is what the
@@ -482,10 +483,11 @@ def identify(doc: SourceDocument) -> Identity:
             ))
     for attribute in ("unit_name", "fiscal_year"):
         chosen = candidates_of(attribute, choices[attribute].value)
-        if all(c.source == "file_name" for c in chosen):
+        if not any(SOURCES[c.source].strong for c in chosen):
+            places = " and ".join(sorted({SOURCES[c.source].description for c in chosen}))
             warnings.append(ExtractionWarning(
-                doc.document_id, "identity_from_file_name", "file name",
-                f"{attribute} “{choices[attribute].value}” is read from the file name only",
+                doc.document_id, "identity_from_file_name", chosen[0].location,
+                f"{attribute} “{choices[attribute].value}” is read from {places} only: no text of the document states it",
             ))
     scope = choices["scope"].value or "部门"
     nature = choices["document_kind"].value or "预算"

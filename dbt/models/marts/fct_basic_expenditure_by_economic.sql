@@ -13,7 +13,7 @@ facts as (
 ),
 
 published as (
-    select document_id from {{ ref('unit_metrics') }}
+    select document_id, unit_id, unit_name, fiscal_year, document_kind from {{ ref('unit_metrics') }}
 ),
 
 subjects as (
@@ -48,6 +48,9 @@ cells as (
 final as (
     select
         cells.document_id,
+        any_value(published.unit_id) as unit_id,
+        any_value(published.unit_name) as unit_name,
+        any_value(published.fiscal_year) as fiscal_year,
         cells.subject_code,
         any_value(cells.subject_level) as subject_level,
         any_value(cells.parent_code) as parent_code,
@@ -61,6 +64,8 @@ final as (
     from cells
     left join subjects
         on subjects.code = cells.subject_code
+    inner join published
+        on published.document_id = cells.document_id
     where cells.row_index = cells.first_row_index
     group by cells.document_id, cells.subject_code
 )

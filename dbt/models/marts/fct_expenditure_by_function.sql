@@ -24,6 +24,7 @@ final as (
     select
         amounts.document_id || ':' || amounts.subject_code as expenditure_id,
         amounts.document_id,
+        documents.unit_id,
         documents.unit_name,
         documents.region,
         documents.fiscal_year,

@@ -43,10 +43,12 @@ quality as (
 final as (
     select
         documents.document_id,
+        documents.unit_id,
         documents.unit_name,
         documents.region,
         documents.province,
         documents.fiscal_year,
+        documents.document_kind,
         documents.scope,
         documents.department_name,
         departments_loaded.unit_name is not null as included_in_department,
@@ -100,9 +102,13 @@ final as (
         on unit_figures.document_id = documents.document_id
     left join quality
         on quality.document_id = documents.document_id
+    -- a 单位预算 inside a loaded 部门预算: its department's, or its own unit's (a department's own office
+    -- publishes a 单位预算 beside its 部门预算)
     left join departments_loaded
-        on {{ unit_key('departments_loaded.unit_name') }} = {{ unit_key('documents.department_name') }}
+        on {{ unit_key('departments_loaded.unit_name') }}
+            = {{ unit_key('coalesce(documents.department_name, documents.unit_name)') }}
         and departments_loaded.fiscal_year = documents.fiscal_year
+        and documents.scope = '单位'
     where publishable.is_publishable
 )
 
