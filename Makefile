@@ -15,7 +15,7 @@ DASHBOARD_PORT ?= 8501
 # what the tests need beyond Python: Debian's chromium (+ driver) for the dashboard's browser test, CJK fonts,
 # (WenQuanYi Zen Hei: a TrueType font reportlab can embed when rendering the seeds as PDFs), LibreOffice and
 # poppler for the document conversions
-SYSTEM_PACKAGES := chromium chromium-driver fonts-noto-cjk fonts-wqy-zenhei libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils
+SYSTEM_PACKAGES := chromium chromium-driver fonts-noto-cjk fonts-wqy-zenhei libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils tesseract-ocr tesseract-ocr-chi-sim
 
 help:
 	@echo "make setup    install uv if missing, then uv sync --frozen"
@@ -63,7 +63,9 @@ system-deps:
 	[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing="$$missing fonts-wqy-zenhei"; \
 	command -v soffice >/dev/null 2>&1 || missing="$$missing soffice"; \
 	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing pdftoppm"; \
-	if [ -z "$$missing" ]; then echo "system packages present (chromium, chromedriver, CJK fonts, soffice, pdftoppm)"; exit 0; fi; \
+	command -v tesseract >/dev/null 2>&1 || missing="$$missing tesseract"; \
+	tesseract --list-langs 2>/dev/null | grep -qx chi_sim || missing="$$missing tesseract-chi_sim"; \
+	if [ -z "$$missing" ]; then echo "system packages present (chromium, chromedriver, CJK fonts, soffice, pdftoppm, tesseract + chi_sim)"; exit 0; fi; \
 	echo "missing:$$missing; installing: $(SYSTEM_PACKAGES)"; \
 	command -v apt-get >/dev/null 2>&1 || { echo "no apt-get here: install$$missing with your package manager"; exit 1; }; \
 	if [ "$$(id -u)" = 0 ]; then sudo=""; \

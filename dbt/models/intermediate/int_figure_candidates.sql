@@ -22,8 +22,10 @@ consistency as (
     select * from {{ ref('int_table_consistency') }}
 ),
 
+-- prose read by OCR is never a candidate: a misread digit in a sentence has no sum to catch it (docs/ocr.md)
 prose as (
     select * from {{ ref('stg_prose_facts') }}
+    where source_method is distinct from 'ocr'
 ),
 
 -- ---------------------------------------------------------------- rules

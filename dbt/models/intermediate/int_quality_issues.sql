@@ -117,6 +117,31 @@ extraction_issues as (
     from warnings
 ),
 
+-- an OCR table that fails its sums or has none that could be checked (int_ocr_tables): held back from the marts
+ocr_table_issues as (
+    select
+        'ocr_table_unverified' as rule,
+        document_id,
+        table_id,
+        table_kind,
+        cast(null as varchar) as figure,
+        cast(null as varchar) as row_key,
+        source_location as location,
+        cast(null as varchar) as column_key,
+        cast(null as decimal(20, 6)) as expected,
+        cast(null as decimal(20, 6)) as found,
+        cast(null as decimal(20, 6)) as difference,
+        cast(null as decimal(20, 6)) as tolerance,
+        '万元' as value_unit,
+        case
+            when has_checkable_sum then 'table read by OCR fails ' || firing_count || ' of its own sums'
+            else 'table read by OCR has no sum that could be checked'
+        end as detail,
+        'OCR table held back from the marts (its facts stay in raw); figures taken from other sources' as resolution
+    from {{ ref('int_ocr_tables') }}
+    where not is_verified
+),
+
 missing_total_issues as (
     select
         'missing_total_expenditure' as rule,
@@ -156,6 +181,8 @@ unioned as (
     select * from extraction_issues
     union all
     select * from missing_total_issues
+    union all
+    select * from ocr_table_issues
 ),
 
 rated as (

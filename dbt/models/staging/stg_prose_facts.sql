@@ -29,7 +29,8 @@ renamed as (
         sentence,
         cast(source_line as integer) as source_line,
         cast(source_page as integer) as source_page,
-        {{ file_location(source_location('source_line', 'source_page'), 'files') }} as source_location
+        {{ file_location(source_location('source_line', 'source_page'), 'files') }} as source_location,
+        coalesce(source_method, 'text') as source_method  -- text | pdf | ocr: 'ocr' prose is never a figure candidate
 
     from source
     inner join files

@@ -30,7 +30,8 @@ renamed as (
         cast(end_line as integer) as end_line,
         cast(start_page as integer) as start_page,
         cast(end_page as integer) as end_page,
-        {{ file_location(source_location('start_line', 'start_page'), 'files') }} as source_location
+        {{ file_location(source_location('start_line', 'start_page'), 'files') }} as source_location,
+        coalesce(source_method, 'text') as source_method  -- text | pdf | ocr
 
     from source
     inner join files
