@@ -7,8 +7,8 @@ the same ``PdfiumPage`` a text layer gives (``extract.readers.pdf_layout``):
 
 - **lines**: the scan's rules — runs of dark pixels at least ``MIN_RULE`` points long and at most ``THIN``
   points thick, horizontal and vertical — as line objects in PDF points, so a ruled scanned table goes to
-  pdfplumber's table finder exactly like a ruled PDF (measured better than reading it as unruled:
-  docs/ocr.md).  Erasing them before OCR also keeps tesseract from reading them as ``|``, ``一`` or ``”``.
+  pdfplumber's table finder exactly like a ruled PDF (measured about as good as reading it as unruled,
+  and the rules keep neighbouring cells' words apart: docs/ocr.md).  Erasing them before OCR also keeps tesseract from reading them as ``|``, ``一`` or ``”``.
 - **chars**: every word box tesseract returns, split into its characters (a CJK character a full width, a
   digit, Latin letter or separator half of one), in PDF points, top-down, with the top and bottom of their
   text line so the line grouping and the unruled reader see one line.  Words of one line that touch — the
@@ -35,8 +35,8 @@ import numpy as np
 from extract.readers.pdf_layout import PdfiumPage
 
 DPI = 200  # render resolution: tesseract reads this type best at 200 (94.7 % of facts vs 80.2 % at 300: docs/ocr.md)
-LANG = "chi_sim"  # chi_sim reads digits well; +eng measured no better and slower (docs/ocr.md)
-PSM = 6  # one uniform block of text: keeps a table row one line (measured against 4, 11, 12: docs/ocr.md)
+LANG = "chi_sim"  # chi_sim reads digits well; chi_sim+eng gave the same text ~1.5x slower (a title crop)
+PSM = 6  # one uniform block of text: keeps a table row one line (on a title crop 7 lost the title, 11 split lines)
 DARK = 160  # grey level below which a pixel is ink
 MIN_RULE = 20.0  # points: a dark run this long is a rule, not a stroke of a character (≤ 18 pt type)
 THIN = 3.0  # points: a rule is at most this thick
