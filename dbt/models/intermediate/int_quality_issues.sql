@@ -90,6 +90,21 @@ conflict_issues as (
     where has_conflict
 ),
 
+-- a file whose unit rests on its name alone, in a disclosure whose other file states the unit in its text (the
+-- tables file's 编制部门 lines for a prose file, or the other way round): the other file is the evidence
+confirmed_by_sibling as (
+    select
+        warnings.source_document_id,
+        min(siblings.file_name || ' (' || siblings.unit_name_source || ')') as sibling
+    from warnings
+    inner join {{ ref('stg_source_files') }} as siblings
+        on siblings.document_id = warnings.document_id
+        and siblings.source_document_id <> warnings.source_document_id
+    where warnings.warning_kind = 'identity_from_file_name'
+        and siblings.unit_name_source not in ('file_name', 'metadata_title')
+    group by warnings.source_document_id
+),
+
 -- a warning kind that is a rule of its own (identity_conflict, identity_from_file_name) keeps its name
 extraction_issues as (
     select
@@ -111,10 +126,15 @@ extraction_issues as (
         cast(null as varchar) as value_unit,
         warning_kind || ': ' || message as detail,
         case
-            when warnings.warning_kind like 'identity%' then 'identity chosen by the weight of its evidence; see raw.identity_evidence'
+            when confirmed_by_sibling.sibling is not null
+                then 'confirmed by the other file of the disclosure: ' || confirmed_by_sibling.sibling
+            when warnings.warning_kind like 'identity%'
+                then 'identity chosen by the weight of its evidence; see raw.identity_evidence'
             else 'recorded by the extractor; no figure taken from it'
         end as resolution
     from warnings
+    left join confirmed_by_sibling
+        on confirmed_by_sibling.source_document_id = warnings.source_document_id
 ),
 
 -- an OCR table that fails its sums or has none that could be checked (int_ocr_tables): held back from the marts

@@ -25,6 +25,7 @@ keyed as (
         documents.document_kind,
         documents.file_name,
         documents.source_format,
+        documents.unit_name_source,
         coalesce(tables_per_file.table_count, 0) as table_count
     from documents
     left join tables_per_file
@@ -71,6 +72,7 @@ final as (
         count(*) over (partition by document_id) as disclosure_file_count,
         file_name,
         source_format,
+        unit_name_source,
         table_count
     from assigned
 )
