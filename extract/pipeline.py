@@ -46,7 +46,11 @@ def extract_document(doc: SourceDocument) -> Extraction:
     extraction = Extraction(document=None)  # type: ignore[arg-type]  # set below, once the identity is known
     extraction.warnings.extend(doc.warnings)
     for table_id, located in enumerate(locate_tables(doc), start=1):
-        parsed = parse_table(doc.document_id, table_id, located)
+        try:
+            parsed = parse_table(doc.document_id, table_id, located)
+        except Exception as exc:  # noqa: BLE001 — one table the parser trips on is a warning; the rest loads
+            extraction.warnings.append(_table_unreadable(doc, located, exc))
+            continue
         extraction.tables.append(parsed.record)
         extraction.table_facts.extend(parsed.facts)
         extraction.warnings.extend(parsed.warnings)
@@ -66,6 +70,17 @@ def extract_document(doc: SourceDocument) -> Extraction:
     extraction.identity_evidence.extend(identity.evidence)
     extraction.warnings.extend(identity.warnings)
     return extraction
+
+
+def _table_unreadable(doc: SourceDocument, located, exc: Exception) -> ExtractionWarning:
+    """The warning for a table that could not be parsed: where it stands, its title, and the error."""
+    first = located.rows[0] if located.rows else None
+    where = source_location(first.line if first else located.title_line, first.page if first else None)
+    title = located.title or "untitled table"
+    return ExtractionWarning(
+        doc.document_id, "table_unreadable", where,
+        f"the table “{title}” could not be parsed and was left out ({type(exc).__name__}: {exc})"[:300],
+    )
 
 
 def _mentions_budget(doc: SourceDocument) -> bool:

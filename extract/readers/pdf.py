@@ -228,8 +228,8 @@ def _read_page(page, number: int, previous_columns=None) -> tuple[list[Block], P
         ruled = page.filter(_is_not_background) if any(_is_background(r) for r in page.rects) else page
         for table in ruled.find_tables(RULED_TABLE_SETTINGS):
             rows = [r for r in table.extract(x_tolerance=TEXT_X_TOLERANCE) if any(c for c in r)]
-            if max(sum(1 for c in r if c) for r in rows) < 2:
-                continue  # a frame around text, not a table
+            if not rows or max(sum(1 for c in r if c) for r in rows) < 2:
+                continue  # empty ruled cells (a blank form page), or a frame around text: not a table
             if len(rows) < 2 and not _has_amount(rows[0]):
                 continue  # one row without amounts: not a table (a lone row with amounts ends a split table)
             head, body = _peel_title_rows(rows)

@@ -72,7 +72,7 @@ def read_page(document: pdfium.PdfDocument, index: int) -> PdfiumPage:
         width, height = page.get_size()  # as displayed (a /Rotate 90 page is landscape)
         display = _Display(page.get_rotation() % 360, float(width), float(height))
         chars = _chars(page, display)
-        lines, rects = _rules(page, display)
+        lines, rects = _rules(page, display, float(height))
     finally:
         page.close()
     return PdfiumPage(float(width), float(height), chars, lines, rects)
@@ -123,7 +123,9 @@ def _chars(page, display: _Display) -> list[dict]:
         textpage.close()
 
 
-def _rules(page, display: _Display) -> tuple[list[dict], list[dict]]:
+def _rules(page, display: _Display, height: float) -> tuple[list[dict], list[dict]]:
+    """Lines and rects with pdfplumber's keys, ``y0``/``y1`` (from the bottom) included: its edge finder reads
+    them off a stroked rectangle (a page whose cells are drawn as boxes)."""
     lines, rects = [], []
     fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
     for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=5):
@@ -131,7 +133,8 @@ def _rules(page, display: _Display) -> tuple[list[dict], list[dict]]:
         pdfium_c.FPDFPath_GetDrawMode(obj.raw, ctypes.byref(fill_mode), ctypes.byref(stroke))
         x0, y_top, x1, y_bottom = display.box(left, bottom, right, top)
         w, h = x1 - x0, y_bottom - y_top
-        base = {"x0": x0, "x1": x1, "top": y_top, "bottom": y_bottom, "doctop": y_top, "width": w, "height": h}
+        base = {"x0": x0, "x1": x1, "top": y_top, "bottom": y_bottom, "doctop": y_top, "width": w, "height": h,
+                "y0": height - y_bottom, "y1": height - y_top}
         if w <= THIN or h <= THIN:  # a rule drawn as a line or as a thin filled box
             if w <= THIN and h <= THIN:
                 continue
@@ -140,7 +143,8 @@ def _rules(page, display: _Display) -> tuple[list[dict], list[dict]]:
             if vertical:
                 line = {**base, "x0": middle, "x1": middle, "width": 0.0}
             else:
-                line = {**base, "top": middle, "bottom": middle, "doctop": middle, "height": 0.0}
+                line = {**base, "top": middle, "bottom": middle, "doctop": middle, "height": 0.0,
+                        "y0": height - middle, "y1": height - middle}
             lines.append({**line, "object_type": "line", "stroke": True})
         else:
             rects.append({**base, "object_type": "rect", "stroke": bool(stroke.value), "fill": fill_mode.value != 0})

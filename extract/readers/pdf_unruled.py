@@ -122,7 +122,7 @@ def is_index_line(line: Line) -> bool:
     texts = [w["text"] for w in line.words]
     if any(t.startswith("※") or t == "栏次" for t in texts):
         return True
-    numbers = [int(t) for t in texts if t.isdigit()]
+    numbers = [int(t) for t in texts if t.isdecimal()]  # not isdigit: '²' is a digit int() refuses
     return len(numbers) >= 3 and len(numbers) == len(texts) and numbers == list(range(1, len(numbers) + 1))
 
 

@@ -1,7 +1,8 @@
 """Finding the tables of a document: a title line, then a grid (after unit and 编制部门 lines).
 
 A grid with no title of its own continues the previous table when nothing but page furniture stands
-between them (a table split across pages, its header repeated or not).  A note such as
+between them (a table split across pages, its header repeated or not) and it is on the same or the next
+page (a page that could not be read ends the table).  A note such as
 “本部门无政府性基金预算支出” marks the table it names as empty.  A grid that is a table of contents is
 skipped; any other untitled grid is kept as a staffing table (when its header counts people) or as an
 unclassified table with a warning.
@@ -71,6 +72,13 @@ def _aligned_to(previous: list[GridRow], rows: list[GridRow]) -> list[GridRow]:
     return out
 
 
+def _next_page(previous: list[GridRow], rows: list[GridRow]) -> bool:
+    """The grid stands on the table's last page or the page after it: a table does not skip a page (a page
+    that could not be read between two grids ends the table, so it never swallows the next page's table)."""
+    last, first = (previous[-1].page if previous else None), (rows[0].page if rows else None)
+    return last is None or first is None or first - last <= 1
+
+
 _PEOPLE_HEADER = re.compile(r"人数|编制数|实有人员|在职人员")
 
 
@@ -136,7 +144,7 @@ def locate_tables(doc: SourceDocument) -> list[LocatedTable]:
         if is_table_of_contents(rows):
             can_continue = False
             continue
-        if can_continue and tables:
+        if can_continue and tables and _next_page(tables[-1].rows, rows):
             tables[-1].rows.extend(_aligned_to(tables[-1].rows, rows))
             tables[-1].continued += 1
             continue
