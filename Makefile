@@ -23,6 +23,7 @@ help:
 	@echo "make test     setup and system-deps, then pytest"
 	@echo "make dashboard  the Streamlit dashboard on the published marts (http://localhost:$(DASHBOARD_PORT)); make run first"
 	@echo "make dagster  the Dagster UI (dagster dev) with DAGSTER_HOME=.dagster_home"
+	@echo "make dbt ARGS='build --select unit_metrics+'  dbt via budget-warehouse dbt (the build's absolute project dir and warehouse; default ARGS=build)"
 	@echo "make lint     ruff check ."
 	@echo "make system-deps  apt-get install $(SYSTEM_PACKAGES) when one is missing"
 
@@ -80,3 +81,9 @@ dagster: setup
 
 lint: setup
 	"$(UV)" run ruff check .
+
+# dbt through the CLI: always the build's absolute --project-dir/--profiles-dir and warehouse, so what dbt
+# stores in dbt/target never breaks the next build (`dbt` is also the project folder: hence .PHONY)
+.PHONY: dbt
+dbt: setup
+	"$(UV)" run budget-warehouse dbt $(or $(ARGS),build)

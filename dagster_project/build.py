@@ -7,6 +7,12 @@
    ``published_marts``: the read-only copy of the marts that the dashboard and BI tools read;
 5. summarise: documents loaded / quarantined and the comparison table of ``marts.unit_metrics``.
 
+Progress goes to a ``BuildProgress``: ``PlainProgress`` (one line per file with its count, the elapsed time and
+an estimate of the time left; a line when dbt starts and when it ends) or ``RichProgress`` (bars on a rich
+console, for a terminal).  The phases are timed into ``BuildReport.phases``: ``extract_load`` (the per-file
+loads and forgetting departed files), ``dbt`` (the ``build_marts`` run minus publishing) and ``publish``
+(the ``published_marts`` step).
+
 The Dagster instance is ``DAGSTER_HOME`` when that is set (runs then show in ``dagster dev``), otherwise an
 ephemeral in-memory instance — no daemon, no network, nothing left behind.
 """
@@ -16,9 +22,13 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
+from typing import Protocol, Self
 
 import dagster as dg
 
@@ -51,6 +61,9 @@ class BuildReport:
     dbt_error: str | None = None
     published: Path | None = None  # the published copy of the marts, when this build published it
     publish_error: str | None = None
+    dbt_summary: str = ""  # dbt's "PASS=… WARN=… ERROR=…" line
+    failing_tests: list[str] = field(default_factory=list)  # dbt tests (severity warn) that did not pass
+    phases: dict[str, float] = field(default_factory=dict)  # seconds: extract_load, dbt, publish, total
 
     @property
     def ok(self) -> bool:
@@ -59,12 +72,155 @@ class BuildReport:
         )
 
     @property
+    def marts_are_current(self) -> bool:
+        """The warehouse's marts are this build's: dbt ran and succeeded (publishing may still have failed)."""
+        return not self.failed_loads and self.dbt_ran and self.dbt_error is None
+
+    @property
     def loaded(self) -> list[LoadOutcome]:
         return [o for o in self.outcomes if o.status == LOADED]
 
     @property
     def quarantined(self) -> list[LoadOutcome]:
         return [o for o in self.outcomes if o.status == QUARANTINED]
+
+
+def _clock(seconds: float) -> str:
+    return str(timedelta(seconds=round(seconds)))
+
+
+_DBT_NODE_DONE = re.compile(r"\b(\d+) of (\d+) (?!START\b)[A-Z]")  # "12 of 210 OK created …", not START
+
+
+class BuildProgress(Protocol):
+    """What ``build_warehouse`` tells while it runs."""
+
+    def files_started(self, total: int) -> None: ...
+    def file_done(self, index: int, total: int, line: str, notable: bool) -> None: ...
+    def dbt_started(self) -> None: ...
+    def dbt_line(self, line: str) -> None: ...
+    def dbt_finished(self, line: str) -> None: ...
+    def note(self, line: str) -> None: ...
+
+
+class PlainProgress:
+    """Plain lines through ``echo``: one per file (count, elapsed, estimate), one when dbt starts and ends."""
+
+    def __init__(self, echo: Echo = print):
+        self.echo = echo
+        self._files_started = self._dbt_started = time.monotonic()
+
+    def files_started(self, total: int) -> None:
+        self._files_started = time.monotonic()
+
+    def file_done(self, index: int, total: int, line: str, notable: bool) -> None:
+        elapsed = time.monotonic() - self._files_started
+        left = elapsed / index * (total - index)
+        timing = f"{_clock(elapsed)} elapsed" + (f", ~{_clock(left)} left" if index < total else "")
+        self.echo(f"{line}  [{timing}]")
+
+    def dbt_started(self) -> None:
+        self._dbt_started = time.monotonic()
+        self.echo("dbt build …")
+
+    def dbt_line(self, line: str) -> None:
+        pass
+
+    def dbt_finished(self, line: str) -> None:
+        self.echo(f"{line} [{_clock(time.monotonic() - self._dbt_started)}]")
+
+    def note(self, line: str) -> None:
+        self.echo(line)
+
+
+class RichProgress:
+    """Bars on a rich console (stderr, a terminal): files loaded, then dbt's nodes, each with its count,
+    elapsed time and an estimate.  Only files that were not simply loaded get a line above the bars."""
+
+    def __init__(self, console):
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description:<14}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
+            console=console,
+            redirect_stdout=False,  # the build captures dbt's stdout itself
+        )
+        self._files = self._dbt = None
+
+    def __enter__(self) -> Self:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.progress.stop()
+
+    def _print(self, line: str) -> None:
+        from rich.text import Text
+
+        self.progress.console.print(Text(line))
+
+    def files_started(self, total: int) -> None:
+        self._files = self.progress.add_task("extract+load", total=total)
+
+    def file_done(self, index: int, total: int, line: str, notable: bool) -> None:
+        if notable:
+            self._print(line)
+        self.progress.update(self._files, completed=index)
+
+    def dbt_started(self) -> None:
+        self._print("dbt build …")
+        self._dbt = self.progress.add_task("dbt build", total=None)
+
+    def dbt_line(self, line: str) -> None:
+        match = _DBT_NODE_DONE.search(line)
+        if match and self._dbt is not None:  # nodes finish out of their index order: count them
+            self.progress.update(self._dbt, advance=1, total=int(match[2]))
+
+    def dbt_finished(self, line: str) -> None:
+        if self._dbt is not None:
+            task = self.progress.tasks[self._dbt]
+            self.progress.update(self._dbt, total=task.total or 1, completed=task.total or 1)
+        self._print(line)
+
+    def note(self, line: str) -> None:
+        self._print(line)
+
+
+class _LineWriter(io.TextIOBase):
+    """A stdout stand-in that keeps dbt's lines and hands each complete one to ``on_line``."""
+
+    def __init__(self, on_line: Callable[[str], None]):
+        self.lines: list[str] = []
+        self._partial = ""
+        self._on_line = on_line
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._partial += text
+        *complete, self._partial = self._partial.split("\n")
+        for line in complete:
+            self.lines.append(line)
+            self._on_line(line)
+        return len(text)
+
+    def value_lines(self) -> list[str]:
+        return self.lines + ([self._partial] if self._partial else [])
 
 
 def default_instance() -> dg.DagsterInstance:
@@ -76,33 +232,43 @@ def build_warehouse(
     instance: dg.DagsterInstance | None = None,
     echo: Echo = print,
     verbose: bool = False,
+    progress: BuildProgress | None = None,
+    summary: bool = True,
 ) -> BuildReport:
+    """Build; tell the progress to ``progress`` (default: plain lines through ``echo``) and, with ``summary``,
+    echo the summary at the end (the CLI prints it itself, as rich tables or JSON)."""
     from dagster_project.definitions import build_definitions  # loads the dbt manifest: keep `--help` fast
 
+    started = time.monotonic()
     settings = settings or WarehouseSettings.from_env()
     instance = instance or default_instance()
+    progress = progress or PlainProgress(echo)
     defs = build_definitions(settings)
     run_config = {} if verbose else QUIET_RUN_CONFIG
     report = BuildReport(settings=settings)
 
+    loading = time.monotonic()
     files = defs.resources["raw_folder"].files()
-    echo(f"raw folder {settings.raw_dir}: {len(files)} file(s); warehouse {settings.warehouse_path}")
+    progress.note(f"raw folder {settings.raw_dir}: {len(files)} file(s); warehouse {settings.warehouse_path}")
     sync_disclosure_partitions(instance, [path.name for path in files])
-    _load_each_file(defs.resolve_job_def("load_disclosures"), files, instance, run_config, report, echo)
+    _load_each_file(defs.resolve_job_def("load_disclosures"), files, instance, run_config, report, progress)
 
     with warehouse_connection(defs.resources["duckdb"]) as con:
         report.forgotten = forget_departed_documents(con, files)
     if report.forgotten:
-        echo(
+        progress.note(
             f"removed {len(report.forgotten)} document(s) whose file left the folder: {', '.join(report.forgotten)}"
         )
+    report.phases["extract_load"] = time.monotonic() - loading
 
     if report.failed_loads:
-        echo("dbt build skipped: the load failed")
+        progress.note("dbt build skipped: the load failed")
     else:
-        _build_marts(defs.resolve_job_def("build_marts"), instance, run_config, report, echo, verbose)
+        _build_marts(defs.resolve_job_def("build_marts"), instance, run_config, report, progress, verbose)
+    report.phases["total"] = time.monotonic() - started
 
-    print_summary(report, echo)
+    if summary:
+        print_summary(report, echo)
     return report
 
 
@@ -112,8 +278,9 @@ def _load_each_file(
     instance: dg.DagsterInstance,
     run_config,
     report: BuildReport,
-    echo: Echo,
+    progress: BuildProgress,
 ) -> None:
+    progress.files_started(len(files))
     for i, path in enumerate(files, 1):
         result = job.execute_in_process(
             partition_key=path.name, instance=instance, run_config=run_config, raise_on_error=False
@@ -122,14 +289,14 @@ def _load_each_file(
         if not result.success:
             error = _failure_message(result)
             report.failed_loads.append(f"{path.name}: {error}")
-            echo(f"{prefix} FAILED: {error}")
+            progress.file_done(i, len(files), f"{prefix} FAILED: {error}", notable=True)
             continue
         outcome = _outcome_from(result, path.name)
         report.outcomes.append(outcome)
-        echo(f"{prefix} {outcome.summary()}")
+        progress.file_done(i, len(files), f"{prefix} {outcome.summary()}", notable=outcome.status != LOADED)
         for check in result.get_asset_check_evaluations():
             if not check.passed:
-                echo(f"      check {check.check_name} failed: {_check_detail(check)}")
+                progress.note(f"      check {check.check_name} failed: {_check_detail(check)}")
 
 
 def _build_marts(
@@ -137,36 +304,57 @@ def _build_marts(
     instance: dg.DagsterInstance,
     run_config,
     report: BuildReport,
-    echo: Echo,
+    progress: BuildProgress,
     verbose: bool,
 ) -> None:
-    echo("dbt build …")
-    dbt_output = io.StringIO()  # dagster-dbt echoes dbt's log to stdout: keep it unless dbt fails
+    progress.dbt_started()
+    started = time.monotonic()
+    dbt_output = _LineWriter(progress.dbt_line)  # dagster-dbt echoes dbt's log to stdout: keep it unless dbt fails
     with contextlib.nullcontext() if verbose else contextlib.redirect_stdout(dbt_output):
         result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
     report.dbt_ran = True
-    dbt_lines = dbt_output.getvalue().splitlines()
+    publishing = _step_seconds(instance, result.run_id, PUBLISHED_MARTS_ASSET)
+    report.phases["dbt"] = time.monotonic() - started - publishing
+    if publishing:
+        report.phases["publish"] = publishing
+    dbt_lines = dbt_output.value_lines()
+    report.dbt_summary = next(
+        (line.removeprefix("Done.").strip() for line in reversed(dbt_lines) if line.startswith("Done.")), ""
+    )
     failed_steps = {e.step_key for e in result.all_events if e.is_step_failure}
     if not result.success and failed_steps == {PUBLISHED_MARTS_ASSET}:
         report.publish_error = _failure_message(result)
-        echo(f"dbt build done; publishing FAILED: {report.publish_error} (the previous publication stays)")
+        progress.dbt_finished(
+            f"dbt build done; publishing FAILED: {report.publish_error} (the previous publication stays)"
+        )
         return
     if not result.success:
         report.dbt_error = _failure_message(result)
         for line in dbt_lines[-DBT_TAIL_LINES:]:
-            echo(f"  | {line}")
-        echo(f"dbt build FAILED: {report.dbt_error}")
+            progress.note(f"  | {line}")
+        progress.dbt_finished(f"dbt build FAILED: {report.dbt_error}")
         return
-    done = next(
-        (line.removeprefix("Done.").strip() for line in reversed(dbt_lines) if line.startswith("Done.")), ""
-    )
-    failed_tests = [c.check_name for c in result.get_asset_check_evaluations() if not c.passed]
-    echo(
+    report.failing_tests = [c.check_name for c in result.get_asset_check_evaluations() if not c.passed]
+    progress.dbt_finished(
         "dbt build done"
-        + (f": {done}" if done else "")
-        + (f"; failing tests: {', '.join(failed_tests)}" if failed_tests else "")
+        + (f": {report.dbt_summary}" if report.dbt_summary else "")
+        + (f"; failing tests: {', '.join(report.failing_tests)}" if report.failing_tests else "")
     )
-    _echo_publication(result, report, echo)
+    _echo_publication(result, report, progress.note)
+
+
+def _step_seconds(instance: dg.DagsterInstance, run_id: str, step_key: str) -> float:
+    """Wall time of one step of a run: from its first event to its last."""
+    bounds = {dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE}
+    try:
+        times = [
+            entry.timestamp
+            for entry in instance.all_logs(run_id)
+            if entry.step_key == step_key and entry.dagster_event_type in bounds
+        ]
+    except Exception:  # noqa: BLE001 — timing is informative only
+        return 0.0
+    return max(times) - min(times) if len(times) > 1 else 0.0
 
 
 def _echo_publication(result: dg.ExecuteInProcessResult, report: BuildReport, echo: Echo) -> None:

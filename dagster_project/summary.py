@@ -1,17 +1,29 @@
-"""The end-of-build summary: what was loaded or quarantined, and the unit comparison from ``marts.unit_metrics``.
+"""The end-of-build summary: what was loaded or quarantined, the time per phase, and the unit comparison
+from ``marts.unit_metrics`` — as rich tables (``summary_renderables``; rich measures CJK as two columns) or as
+one JSON-ready dict (``summary_dict``).
+
+The comparison table and the quality issues are shown only when the marts are this build's (dbt ran and
+succeeded).  After a failed load or a failed dbt build the warehouse still holds the previous build's marts:
+the summary says the build failed and names the previous publication instead of showing those as new.
 
 Reads whatever columns the mart has: a column that is not there yet prints as "—" and is named once.
 """
 
 from __future__ import annotations
 
-import unicodedata
+import io
+from collections import Counter
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
+from rich import box
+from rich.console import Console, RenderableType
+from rich.table import Table
+from rich.text import Text
 
 if TYPE_CHECKING:
     from dagster_project.build import BuildReport
@@ -28,61 +40,183 @@ COMPARISON_COLUMNS = (
     "quality_status",
 )
 MISSING = "—"
+TEXT_WIDTH = 240  # the width of the summary when it is rendered to lines (``print_summary``)
+PHASES = (("extract_load", "extract+load"), ("dbt", "dbt"), ("publish", "publish"), ("total", "total"))
+
+
+# --------------------------------------------------------------------------- text
 
 
 def print_summary(report: BuildReport, echo: Callable[[str], None] = print) -> None:
-    echo("")
-    echo(f"documents loaded: {len(report.loaded)}   quarantined: {len(report.quarantined)}")
+    """The summary rendered to plain lines, each handed to ``echo``."""
+    for line in render_lines(summary_renderables(report)):
+        echo(line)
+
+
+def render_lines(renderables: Sequence[RenderableType], width: int = TEXT_WIDTH) -> list[str]:
+    """Rich renderables as plain text lines (no colour), ``width`` columns at most."""
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, color_system=None, highlight=False, emoji=False)
+    for renderable in renderables:
+        console.print(renderable)
+    return [line.rstrip() for line in buffer.getvalue().splitlines()]
+
+
+def summary_renderables(report: BuildReport) -> list[RenderableType]:
+    out: list[RenderableType] = [Text("")]
+    out.append(Text(f"documents loaded: {len(report.loaded)}   quarantined: {len(report.quarantined)}"))
     for outcome in report.quarantined:
-        echo(f"  quarantined {outcome.file_name}: {outcome.reason} — {outcome.detail}")
+        out.append(Text(f"  quarantined {outcome.file_name}: {outcome.reason} — {outcome.detail}"))
     for failure in report.failed_loads:
-        echo(f"  load FAILED {failure}")
+        out.append(Text(f"  load FAILED {failure}"))
     if report.dbt_error:
-        echo(f"  dbt FAILED: {report.dbt_error}")
-    echo("")
-    for line in comparison_lines(report.settings.warehouse_path):
-        echo(line)
-    echo("")
-    for line in issue_lines(report.settings.warehouse_path):
-        echo(line)
+        out.append(Text(f"  dbt FAILED: {report.dbt_error}"))
+    if report.publish_error:
+        out.append(Text(f"  publishing FAILED: {report.publish_error}"))
+    phases = phase_line(report)
+    if phases:
+        out.append(Text(f"time: {phases}"))
+    out.append(Text(""))
+    if not report.marts_are_current:
+        out.append(Text(failed_build_note(report)))
+        return out
+    if report.publish_error:
+        out.append(Text(previous_publication_note(report.settings.published_file)))
+    out.append(comparison_table(report.settings.warehouse_path))
+    out.append(Text(""))
+    out.append(issue_table(report.settings.warehouse_path))
+    return out
+
+
+def phase_line(report: BuildReport) -> str:
+    return "   ".join(
+        f"{label} {report.phases[key]:.1f} s" for key, label in PHASES if key in report.phases
+    )
+
+
+def failed_build_note(report: BuildReport) -> str:
+    cause = "the load failed, dbt did not run" if report.failed_loads else "dbt build failed"
+    return (
+        f"build FAILED ({cause}): no comparison table — the marts in the warehouse are not this build's. "
+        + previous_publication_note(report.settings.published_file)
+    )
+
+
+def previous_publication_note(published_file: Path) -> str:
+    published_at = publication_time(published_file)
+    if published_at is None:
+        return f"Nothing is published at {published_file}."
+    return (
+        f"The published marts ({published_file}) are still the previous build's, published {published_at:%Y-%m-%d %H:%M:%S} UTC."
+    )
+
+
+def publication_time(published_file: Path) -> datetime | None:
+    if not published_file.exists():
+        return None
+    try:
+        from dagster_project.publish import open_published
+
+        con = open_published(published_file)
+        try:
+            row = con.execute("SELECT max(published_at) FROM published.publication").fetchone()
+        finally:
+            con.close()
+    except duckdb.Error:
+        return None
+    return row[0] if row else None
+
+
+# --------------------------------------------------------------------------- the tables
+
+
+def issue_table(warehouse: Path) -> RenderableType:
+    """Quality issues per document: counts by severity and the rules that fired."""
+    rows = _issue_rows(warehouse)
+    if isinstance(rows, str):
+        return Text(rows)
+    table = Table(
+        title="quality issues per disclosure (budget-warehouse report DOCUMENT explains one)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+    )
+    for name, justify in (
+        ("unit_name", "left"), ("document_id", "left"), ("files", "right"), ("error", "right"),
+        ("warning", "right"), ("info", "right"), ("rules fired (not info)", "left"),
+    ):
+        table.add_column(name, justify=justify)
+    for row in rows:
+        table.add_row(
+            row["unit_name"], row["document_id"], str(row["file_count"]), str(row["errors"]),
+            str(row["warnings"]), str(row["infos"]), row["rules"] or "",
+        )
+    return table
 
 
 def issue_lines(warehouse: Path) -> list[str]:
-    """Quality issues per document: counts by severity and the rules that fired."""
+    return render_lines([issue_table(warehouse)])
+
+
+def _issue_rows(warehouse: Path) -> list[dict] | str:
     try:
         con = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error as exc:
-        return [f"(cannot read {warehouse}: {exc})"]
+        return f"(cannot read {warehouse}: {exc})"
     try:
-        rows = con.execute(
+        cursor = con.execute(
             """SELECT d.unit_name, d.document_id,
-                      count(*) FILTER (WHERE q.severity = 'error'),
-                      count(*) FILTER (WHERE q.severity = 'warning'),
-                      count(*) FILTER (WHERE q.severity = 'info'),
-                      string_agg(DISTINCT q.rule, ', ' ORDER BY q.rule) FILTER (WHERE q.severity <> 'info'),
+                      count(*) FILTER (WHERE q.severity = 'error') AS errors,
+                      count(*) FILTER (WHERE q.severity = 'warning') AS warnings,
+                      count(*) FILTER (WHERE q.severity = 'info') AS infos,
+                      string_agg(DISTINCT q.rule, ', ' ORDER BY q.rule) FILTER (WHERE q.severity <> 'info') AS rules,
                       d.file_count
                FROM staging.stg_documents d LEFT JOIN marts.quality_issues q USING (document_id)
                GROUP BY ALL ORDER BY d.unit_name, d.document_id"""
-        ).fetchall()
+        )
+        return _dicts(cursor)
     except duckdb.Error as exc:
-        return [f"(marts.quality_issues not available: {exc})"]
+        return f"(marts.quality_issues not available: {exc})"
     finally:
         con.close()
-    lines = ["quality issues per disclosure (budget-warehouse report DOCUMENT explains one)"]
-    for unit, document_id, errors, warnings, infos, rules, file_count in rows:
-        files = f" ({file_count} files)" if file_count > 1 else ""
-        lines.append(f"  {unit} [{document_id}]{files}: {errors} error, {warnings} warning, {infos} info"
-                     + (f" — {rules}" if rules else ""))
-    return lines
+
+
+def comparison_table(warehouse: Path, columns: Sequence[str] = COMPARISON_COLUMNS) -> RenderableType:
+    rows = unit_metrics_rows(warehouse, columns)
+    if isinstance(rows, str):
+        return Text(rows)
+    present, records = rows
+    absent = [c for c in columns if c not in present]
+    table = Table(
+        title="marts.unit_metrics",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        caption=f"(not in marts.unit_metrics yet: {', '.join(absent)})" if absent else None,
+        caption_justify="left",
+    )
+    for column in columns:
+        numeric = column != "unit_name" and column != "quality_status"
+        table.add_column(column, justify="right" if numeric else "left")
+    for record in records:
+        table.add_row(*(_cell(record.get(c, MISSING), c) for c in columns))
+    return table
 
 
 def comparison_lines(warehouse: Path, columns: Sequence[str] = COMPARISON_COLUMNS) -> list[str]:
+    return render_lines([comparison_table(warehouse, columns)])
+
+
+def unit_metrics_rows(
+    warehouse: Path, columns: Sequence[str] = COMPARISON_COLUMNS
+) -> tuple[list[str], list[dict]] | str:
+    """(the columns the mart has, its rows with ``columns`` that are present), or a message."""
     if not warehouse.exists():
-        return [f"(no warehouse at {warehouse})"]
+        return f"(no warehouse at {warehouse})"
     try:
         con = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error as exc:  # e.g. another process holds the file
-        return [f"(cannot read {warehouse}: {exc})"]
+        return f"(cannot read {warehouse}: {exc})"
     try:
         present = [
             row[0]
@@ -92,21 +226,79 @@ def comparison_lines(warehouse: Path, columns: Sequence[str] = COMPARISON_COLUMN
             ).fetchall()
         ]
         if not present:
-            return ["(marts.unit_metrics does not exist yet)"]
+            return "(marts.unit_metrics does not exist yet)"
         selected = [c for c in columns if c in present]
         order = [c for c in ("unit_name", "fiscal_year", "document_id") if c in present]
-        rows = con.execute(
-            f"SELECT {', '.join(_quote(c) for c in selected) or '1'} FROM marts.unit_metrics"
+        cursor = con.execute(
+            f"SELECT {', '.join(_quote(c) for c in selected) or '1 AS one'} FROM marts.unit_metrics"
             + (f" ORDER BY {', '.join(_quote(c) for c in order)}" if order else "")
-        ).fetchall()
+        )
+        return present, _dicts(cursor)
     finally:
         con.close()
-    table = [[_cell(dict(zip(selected, row)).get(c, MISSING), c) for c in columns] for row in rows]
-    lines = ["marts.unit_metrics", *_render(list(columns), table)]
-    absent = [c for c in columns if c not in present]
-    if absent:
-        lines.append(f"(not in marts.unit_metrics yet: {', '.join(absent)})")
-    return lines
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def summary_dict(report: BuildReport) -> dict[str, Any]:
+    """The build summary as plain data (``to_json`` turns its Decimals into strings)."""
+    settings = report.settings
+    current = report.marts_are_current
+    metrics = unit_metrics_rows(settings.warehouse_path) if current else None
+    quarantine_reasons = Counter(o.reason for o in report.quarantined)
+    return {
+        "ok": report.ok,
+        "status": "ok" if report.ok else "failed",
+        "raw_dir": str(settings.raw_dir),
+        "warehouse": str(settings.warehouse_path),
+        "published_file": str(settings.published_file),
+        "published_by_this_build": report.published is not None,
+        "counts": {
+            "files": len(report.outcomes) + len(report.failed_loads),
+            "loaded": len(report.loaded),
+            "quarantined": len(report.quarantined),
+            "failed_loads": len(report.failed_loads),
+            "forgotten": len(report.forgotten),
+            "quarantine_reasons": dict(sorted(quarantine_reasons.items())),
+        },
+        "quarantined": [
+            {"file_name": o.file_name, "document_id": o.document_id, "reason": o.reason, "detail": o.detail}
+            for o in report.quarantined
+        ],
+        "failed_loads": list(report.failed_loads),
+        "forgotten": list(report.forgotten),
+        "dbt": {
+            "ran": report.dbt_ran,
+            "ok": report.dbt_ran and report.dbt_error is None,
+            "summary": report.dbt_summary,
+            "failing_tests": list(report.failing_tests),
+            "error": report.dbt_error,
+        },
+        "publish_error": report.publish_error,
+        "phases_seconds": {key: round(report.phases[key], 3) for key, _ in PHASES if key in report.phases},
+        "documents": [o.as_dict() for o in report.loaded],
+        "marts_are_this_builds": current,
+        "unit_metrics": metrics[1] if isinstance(metrics, tuple) else None,
+        "note": None if current else failed_build_note(report),
+    }
+
+
+def json_default(value: object) -> object:
+    """``json.dumps(default=…)``: Decimals as strings (exact), dates as ISO text, anything else as str."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def _quote(column: str) -> str:
@@ -120,31 +312,8 @@ def _cell(value: object, column: str) -> str:
         return str(value)
     if isinstance(value, bool) or column == "fiscal_year":
         return str(value)
-    if isinstance(value, (int, Decimal)):
+    if isinstance(value, (int, Decimal, float)):
         if "share" in column:
             return f"{value:.3f}" if abs(value) <= 1 else f"{value:.1f}"
         return f"{value:,.2f}"
     return str(value)
-
-
-def _width(text: str) -> int:
-    """Display width: CJK characters take two columns."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int, right: bool) -> str:
-    fill = " " * (width - _width(text))
-    return fill + text if right else text + fill
-
-
-def _render(header: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(header)]
-    numeric = [i > 0 and all(_looks_numeric(r[i]) for r in rows) for i in range(len(header))]
-    lines = ["  ".join(_pad(h, w, n) for h, w, n in zip(header, widths, numeric))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(_pad(c, w, n) for c, w, n in zip(row, widths, numeric)) for row in rows]
-    return [line.rstrip() for line in lines]
-
-
-def _looks_numeric(text: str) -> bool:
-    return text in ("", MISSING) or text.replace(",", "").replace(".", "", 1).lstrip("-").isdigit()
