@@ -17,6 +17,8 @@ from extract.load import ensure_raw_schema
 TABLES = RAW / "江苏省委办公厅__江苏省委办公厅2019年度部门预算公开表格.pdf"
 PROSE = RAW / "江苏省委办公厅__江苏省委办公厅2019年度部门预算公开文件.pdf"
 FINANCE = RAW / "上海市普陀区财政局部门25年预算.pdf"
+OFFICE = RAW / "X_上海市普陀区人民政府办公室25年预算.pdf"
+OFFICE_UNIT = RAW / "X_上海市普陀区人民政府办公室单位25年预算.pdf"
 
 
 def prose_without_its_unit(target: Path) -> Path:
@@ -30,7 +32,7 @@ def prose_without_its_unit(target: Path) -> Path:
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("identity_warehouse")
-    files = [TABLES, prose_without_its_unit(tmp / "part-2.pdf"), FINANCE]
+    files = [TABLES, prose_without_its_unit(tmp / "part-2.pdf"), FINANCE, OFFICE, OFFICE_UNIT]
     db = tmp / "budget.duckdb"
     load_documents(db, files)
     dbt_build(db, tmp)
@@ -62,6 +64,30 @@ def test_one_unit_id_across_the_files_of_a_disclosure(con):
     (finance,) = rows(con, "select m.unit_id, d.region_code from marts.unit_metrics m join marts.dim_unit d "
                            "using (unit_id) where m.unit_name = '上海市普陀区财政局'")
     assert finance == {"unit_id": "上海市/上海市普陀区财政局", "region_code": "310107"}
+
+
+def test_an_unseen_department_loads_as_printed(con):
+    """上海市普陀区财政局 2025 (a department the first round never saw): its figures as its tables print them
+    (元 converted to 万元 exactly)."""
+    (finance,) = rows(con, "select * from marts.unit_metrics where unit_name = '上海市普陀区财政局'")
+    assert (finance["fiscal_year"], finance["document_kind"], finance["quality_status"]) == (2025, "部门预算", "ok")
+    expected = {
+        "total_expenditure": "3121.420580",  # 支出总计 31,214,205.80 元
+        "basic_expenditure": "2512.109100",  # 基本支出 25,121,091.00
+        "project_expenditure": "609.311480",  # 项目支出 6,093,114.80
+        "personnel_expenditure": "2282.675600",  # 人员经费 22,826,756.00
+        "public_expenditure": "229.433500",  # 公用经费 2,294,335.00
+        "three_public_total": "0.950000",  # “三公”经费预算数 0.95 万元
+    }
+    assert {key: str(finance[key]) for key in expected} == expected
+
+
+def test_a_department_office_unit_budget_is_inside_its_department_budget(con):
+    office = {r["document_kind"]: r for r in rows(
+        con, "select * from marts.unit_metrics where unit_id = '上海市/上海市普陀区人民政府办公室'")}
+    assert set(office) == {"部门预算", "单位预算"}
+    assert office["部门预算"]["counts_in_totals"] and not office["单位预算"]["counts_in_totals"]
+    assert office["单位预算"]["included_in_department"]
 
 
 def test_a_file_named_only_by_its_metadata_is_confirmed_by_its_sibling(con):
