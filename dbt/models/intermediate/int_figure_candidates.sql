@@ -370,6 +370,9 @@ final as (
     left join consistency
         on consistency.document_id = unioned.document_id
         and consistency.table_id = unioned.table_id
+    -- the same value read twice from one place (two rows of one table mapped to one line item, as a 决算's
+    -- “三公” table prints 预算数 and 决算数 rows) is one candidate: candidate_id stays a key whatever a document prints
+    qualify row_number() over (partition by candidate_id order by unioned.source_line nulls last) = 1
 )
 
 select * from final
