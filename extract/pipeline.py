@@ -42,7 +42,7 @@ def extract_document(doc: SourceDocument) -> Extraction:
     a disclosure, ``IdentityNotFound`` (with its reason code) for a disclosure whose unit or year cannot be
     established."""
     if not _mentions_budget(doc):
-        raise NotABudgetDisclosure("no 预算 or 决算 anywhere in the text: not a budget disclosure")
+        raise _not_a_disclosure(doc, "no 预算 or 决算 anywhere in the text")
     extraction = Extraction(document=None)  # type: ignore[arg-type]  # set below, once the identity is known
     extraction.warnings.extend(doc.warnings)
     for table_id, located in enumerate(locate_tables(doc), start=1):
@@ -64,7 +64,7 @@ def extract_document(doc: SourceDocument) -> Extraction:
     classified = [t for t in extraction.tables if t.table_kind not in (TableKind.UNCLASSIFIED, TableKind.STAFFING)]
     key_prose = [f for f in extraction.prose_facts if f.fact_key in _KEY_PROSE]
     if not classified and len(key_prose) < 2:
-        raise NotABudgetDisclosure("no budget table and no budget figure in the prose: not a budget disclosure")
+        raise _not_a_disclosure(doc, "no budget table and no budget figure in the prose")
     identity = identify(doc)
     extraction.document = _document_record(doc, identity)
     extraction.identity_evidence.extend(identity.evidence)
@@ -81,6 +81,18 @@ def _table_unreadable(doc: SourceDocument, located, exc: Exception) -> Extractio
         doc.document_id, "table_unreadable", where,
         f"the table “{title}” could not be parsed and was left out ({type(exc).__name__}: {exc})"[:300],
     )
+
+
+def _not_a_disclosure(doc: SourceDocument, finding: str) -> Exception:
+    """Why a document is refused: damaged pages make it unreadable (what is left cannot say what it is);
+    otherwise it is not a disclosure, and the message says which pages were read by OCR."""
+    damaged = [w for w in doc.warnings if w.kind == "page_unreadable"]
+    if damaged:
+        pages = ", ".join(w.location for w in damaged[:5]) + (" …" if len(damaged) > 5 else "")
+        return UnreadableDocument(f"{len(damaged)} of {doc.page_count} page(s) cannot be read ({pages}: "
+                                  f"{damaged[0].message}) and the rest shows {finding}"[:300])
+    ocr = f" ({len(doc.ocr_pages)} page(s) without text layer read by OCR)" if doc.ocr_pages else ""
+    return NotABudgetDisclosure(f"{finding}: not a budget disclosure{ocr}")
 
 
 def _mentions_budget(doc: SourceDocument) -> bool:
