@@ -8,6 +8,8 @@
         a query on the PUBLISHED read-only copy of the marts (what the dashboard reads)
     budget-warehouse dbt [--warehouse FILE] ARGS...
         dbt with the build's own absolute --project-dir/--profiles-dir and warehouse
+    budget-warehouse export DIR [--published FILE] [--json]
+        the open release: Parquet + CSV of every mart, datapackage.json (validated), data dictionary
     budget-warehouse --version
 
 Exit status:
@@ -349,6 +351,53 @@ def sql(
     out = _console()
     out.print(table)
     _console(stderr=True).print(f"({len(rows)} row{'s' if len(rows) != 1 else ''} from {path})", markup=False)
+    return OK
+
+
+# --------------------------------------------------------------------------- export
+
+
+@app.command(
+    epilog="Examples:\n\n"
+    "  budget-warehouse export release/\n\n"
+    "  budget-warehouse export /tmp/budget-2025 --json\n\n"
+    "  frictionless validate release/datapackage.json\n\n" + EXIT_STATUS_HELP,
+)
+@_exits
+def export(
+    out_dir: Annotated[Path, typer.Argument(help="The release folder to write (absent, empty or a previous release).")],
+    published: Annotated[
+        Path | None,
+        typer.Option(
+            "--published",
+            help="The published file (default $BUDGET_PUBLISHED or <warehouse dir>/published/budget_marts.duckdb).",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    warehouse: WarehouseOption = None,
+    as_json: JsonOption = False,
+) -> int:
+    """Write the open release of the published marts: every mart as Parquet and CSV (exact decimals), a
+    Frictionless / Fiscal Data Package datapackage.json (validated) and a data dictionary (docs/release.md)."""
+    from dagster_project.export import ExportError, export_release
+
+    path = published.resolve() if published else _settings(warehouse=warehouse).published_file
+    try:
+        result = export_release(path, out_dir.resolve())
+    except ExportError as exc:
+        return _fail(as_json, f"export failed: {exc}", FAILED)
+    if as_json:
+        _print_json({"out_dir": str(result.out_dir), "datapackage": str(result.datapackage),
+                     "tables": result.table_rows, "phase": result.phase})
+        return OK
+    table = Table(box=_box(), show_edge=False)
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in result.table_rows.items():
+        table.add_row(name, str(count))
+    _console().print(table)
+    _console(stderr=True).print(f"release written to {result.out_dir} (datapackage valid)", markup=False)
     return OK
 
 

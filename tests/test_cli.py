@@ -251,7 +251,7 @@ def test_version_is_the_package_version():
     assert result.status == 0 and result.out.strip() == f"budget-warehouse {metadata.version('budget-warehouse')}"
 
 
-@pytest.mark.parametrize("command", ["build", "report", "sql", "dbt"])
+@pytest.mark.parametrize("command", ["build", "report", "sql", "dbt", "export"])
 def test_every_command_has_examples_and_exit_codes_in_its_help(command):
     result = run([command, "--help"])
     assert result.status == 0
@@ -274,6 +274,19 @@ def test_sql_reads_the_published_copy(built):
     assert len(rows) == 2 and any(r["unit_name"] == LIAOYUAN and r["total_expenditure"] == "1292.070000" for r in rows)
     assert run(["sql", "create table marts.x (a int)", *wh(built)]).status == 1  # read-only
     assert run(["sql", "select * from no_such_table", *wh(built)]).status == 1
+
+
+def test_export_writes_a_valid_release_of_the_published_marts(built, tmp_path):
+    out = tmp_path / "release"
+    result = run(["export", str(out), *wh(built), "--json"])
+    assert result.status == 0, result.err
+    summary = json.loads(result.out)
+    assert summary["tables"]["unit_metrics"] == 2 and summary["phase"] == "approved"
+    csv_text = (out / "data" / "unit_metrics.csv").read_text(encoding="utf-8")
+    assert "1292.070000" in csv_text and not csv_text.startswith("\ufeff")
+    assert json.loads((out / "datapackage.json").read_text(encoding="utf-8"))["resources"]
+    assert run(["export", str(built.raw), *wh(built)]).status == 1  # not a release folder: refused, untouched
+    assert sorted(p.name for p in built.raw.iterdir())
 
 
 def test_dbt_passthrough_then_build_succeeds(built, monkeypatch):
