@@ -2,7 +2,7 @@
 # Needs only python3 and make: `setup` installs uv (with pip, into the user's scripts folder) when missing.
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test dashboard dagster lint system-deps
+.PHONY: help setup run test test-fast dashboard dagster lint system-deps docs
 
 # uv: on PATH, else where `pip install --user` puts it. Expanded when a recipe runs (recursive `?=`),
 # so a uv installed by `setup` is found by the targets that follow.
@@ -25,6 +25,8 @@ help:
 	@echo "make dagster  the Dagster UI (dagster dev) with DAGSTER_HOME=.dagster_home"
 	@echo "make dbt ARGS='build --select unit_metrics+'  dbt via budget-warehouse dbt (the build's absolute project dir and warehouse; default ARGS=build)"
 	@echo "make lint     ruff check ."
+	@echo "make test-fast  the fast tier (extraction, identity, vocabulary; seconds)"
+	@echo "make docs     dbt docs generate + serve on http://127.0.0.1:$(DOCS_PORT) (after make run)"
 	@echo "make system-deps  apt-get install $(SYSTEM_PACKAGES) when one is missing"
 
 setup:
@@ -87,3 +89,14 @@ lint: setup
 .PHONY: dbt
 dbt: setup
 	"$(UV)" run budget-warehouse dbt $(or $(ARGS),build)
+
+# the dbt docs (every model, column and test, with lineage) on 127.0.0.1 only; after `make run`
+DOCS_PORT ?= 8080
+docs: setup
+	"$(UV)" run budget-warehouse dbt docs generate
+	"$(UV)" run budget-warehouse dbt docs serve --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
+
+# the fast tier: extraction and identity units, the vocabulary contract (seconds; no dbt, no Dagster, no browser)
+FAST_TESTS := tests/test_identity.py tests/test_vocabulary.py tests/test_extract_text.py tests/test_text_fuzz.py
+test-fast: setup
+	"$(UV)" run pytest -q $(wildcard $(FAST_TESTS))

@@ -265,11 +265,13 @@ def _parse_two_sided(sink: _FactSink, header: list[GridRow], data: list[GridRow]
     for row in data:
         cells = list(row.cells) + [""] * (width - len(row.cells))
         for number, (side_start, side_end, side) in enumerate(sides):
+            if side_start >= width:  # a side with no column (no header, one text column)
+                continue
             label = squash(cells[side_start])
             if not label:
                 continue
             for later_start, later_end, _ in sides[number + 1:]:  # a name cell merged across the next side
-                if squash(cells[later_start]):
+                if later_start >= width or squash(cells[later_start]):
                     break
                 side_end = later_end
             row_index = sink.next_row()
