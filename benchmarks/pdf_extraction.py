@@ -1,6 +1,6 @@
 """Benchmark of the PDF path: pages/s, documents/s and peak memory per engine, on one core and on two.
 
-    uv run python benchmarks/pdf_extraction.py [--engines a,b] [--inputs real,rendered]
+    uv run --group bench python benchmarks/pdf_extraction.py [--engines a,b] [--inputs real,rendered]
                                                [--rendered DIR] [--real DIR] [--cores 1,2]
 
 Engines (each run in a fresh subprocess, so its peak RSS is its own):

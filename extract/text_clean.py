@@ -14,8 +14,6 @@ _NUMBERING = re.compile(
 )
 _AMOUNT = re.compile(r"^[-−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^[-−]?\d+(?:\.\d+)?$")
 
-FULLWIDTH_PARENS = str.maketrans({"(": "（", ")": "）", ":": "：", "“": "“", '"': "“"})
-
 
 def strip_markup(text: str) -> str:
     """Remove HTML tags and Markdown emphasis/heading residue, keep the words."""

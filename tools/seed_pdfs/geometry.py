@@ -103,7 +103,3 @@ def wrap_lines(text: str, width: float, size: float) -> list[str]:
         used += char_width
     lines.append(current)
     return lines
-
-
-def wrapped_line_count(text: str, width: float, size: float) -> int:
-    return len(wrap_lines(text, width, size))
