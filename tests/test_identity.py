@@ -54,6 +54,12 @@ def identity_of(path: Path):
         ("中共江苏省委办公厅", True),
         ("长春市社会保险事业管理局（本级）", True),
         ("上海市普陀区人民政府万里街道办事处", True),
+        ("中共某县委机构编制委员会办公室", True),  # 编制 alone is a word of a name
+        ("某市人民代表大会常务委员会办公厅", True),  # so is 代表 (in 代表大会)
+        ("某市财政预算评审中心", True),  # and 预算
+        ("某县人民政府", True),
+        ("某某镇", True),
+        ("某县2024年部门预算", False),
         ("万元江苏省委办公厅", False),  # residue of a 单位：万元 line
         ("省级部门预算公开报表部", False),  # a generic cover's title
         ("江苏省财政厅印制", False),
