@@ -11,10 +11,18 @@ publishable as (
     select document_id from {{ ref('int_documents_publishable') }} where is_publishable
 ),
 
+documents as (
+    select document_id, unit_id, unit_name, fiscal_year, document_kind from {{ ref('int_documents') }}
+),
+
 final as (
     select
-        document_id || ':' || figure as figure_source_id,
-        document_id,
+        figures.document_id || ':' || figures.figure as figure_source_id,
+        figures.document_id,
+        documents.unit_id,
+        documents.unit_name,
+        documents.fiscal_year,
+        documents.document_kind,
         figure,
         value_kind,
         {{ money('value') }} as value,
@@ -31,8 +39,10 @@ final as (
         candidate_count,
         has_conflict
     from figures
-    where value is not null
-        and document_id in (select document_id from publishable)
+    inner join documents
+        on documents.document_id = figures.document_id
+    where figures.value is not null
+        and figures.document_id in (select document_id from publishable)
 )
 
 select * from final

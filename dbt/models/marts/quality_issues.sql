@@ -12,6 +12,10 @@ publishable as (
     select * from {{ ref('int_documents_publishable') }}
 ),
 
+documents as (
+    select document_id, unit_id, document_kind from {{ ref('int_documents') }}
+),
+
 final as (
     select
         issues.issue_id,
@@ -34,10 +38,14 @@ final as (
         issues.value_unit,
         issues.unit_name,
         issues.fiscal_year,
-        coalesce(publishable.is_publishable, false) as document_published
+        coalesce(publishable.is_publishable, false) as document_published,
+        documents.unit_id,
+        documents.document_kind
     from issues
     left join publishable
         on publishable.document_id = issues.document_id
+    left join documents
+        on documents.document_id = issues.document_id
 )
 
 select * from final
