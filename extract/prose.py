@@ -185,6 +185,158 @@ def _amount(match: re.Match[str]) -> Decimal:
     return value
 
 
+# --------------------------------------------------------------------------- 决算 (final accounts) prose
+_FINAL_DOC = re.compile(r"(?<!预)决算")
+_GENERIC_SKIPPED_IN_FINAL = {  # in a 决算 these phrases state the budget the year is measured against
+    ProseKey.TOTAL_EXPENDITURE, ProseKey.TOTAL_INCOME, ProseKey.THREE_PUBLIC_TOTAL, ProseKey.THREE_PUBLIC_OUTBOUND,
+    ProseKey.THREE_PUBLIC_RECEPTION, ProseKey.THREE_PUBLIC_VEHICLE, ProseKey.THREE_PUBLIC_VEHICLE_PURCHASE,
+    ProseKey.THREE_PUBLIC_VEHICLE_OPERATION,
+}
+_FINAL_PATTERNS: list[_Pattern] = [
+    _p(ProseKey.GRAND_TOTAL, r"收入支出总计" + _IS + _NUM, excluded=None),
+    _p(ProseKey.INCOME_CURRENT_TOTAL, r"本年收入合计" + _IS + _NUM, excluded=None),
+    _p(ProseKey.EXPENDITURE_CURRENT_TOTAL, r"(?:本年支出合计|^一般公共预算财政拨款支出)" + _IS + _NUM, excluded=None),
+    _p(ProseKey.PROCUREMENT_TOTAL, r"政府采购(?:支出)?金额(?:（[^）]*）)?" + _IS + _NUM, excluded=None),
+    _p(ProseKey.PROCUREMENT_GOODS, r"货物采购(?:金额)?" + _IS + _NUM, excluded=None),
+    _p(ProseKey.PROCUREMENT_WORKS, r"工程采购(?:金额)?" + _IS + _NUM, excluded=None),
+    _p(ProseKey.PROCUREMENT_SERVICES, r"服务采购(?:金额)?" + _IS + _NUM, excluded=None),
+    _p(ProseKey.VEHICLES, r"共有车辆" + _IS + r"(?<![\d.])(?P<num>\d+)\s*辆", excluded=None, unit="辆"),
+    _p(ProseKey.EQUIPMENT_OVER_MILLION, r"单价\s*(?:100|一百)\s*万元(?:（含）)?以上(?:的)?(?:通用|专用)?设备(?:（不含车辆）)?"
+       + _IS + r"(?<![\d.])(?P<num>\d+)\s*(?:台|套)", excluded=None, unit="台（套）"),
+    _p(ProseKey.BUILDING_AREA, r"房屋(?:建筑物)?(?:面积)?" + _IS + r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*平方米", excluded=None,
+       unit="平方米"),
+]
+_STATED_YEAR_HEADING = re.compile(r"(?P<num>\d{4})\s*年度?\s*(?:部门|单位)?(?:决算|预算)")
+_STATED_YEAR_DATE = re.compile(r"截至\s*(?P<num>\d{4})\s*年\s*12\s*月\s*31\s*日")
+_PLACEHOLDER = re.compile(r"[XＸ×]{2,}")
+_ITEM_PATH = re.compile(
+    r"(?P<lei>[^，。；、（）\d\s：:]+?)（类）\s*(?P<kuan>[^，。；、（）\d\s]+?)（款）\s*(?P<xiang>[^，。；、（）\d\s]+?)(?:（项）|$)")
+_THREE_PUBLIC_ITEMS = [
+    (re.compile(r"三公”?经费"), "three_public_total"),
+    (re.compile(r"因公出国（境）"), "three_public_outbound"),
+    (re.compile(r"公务用车购置及运行"), "three_public_vehicle"),
+    (re.compile(r"公务接待"), "three_public_reception"),
+]
+_GPB_ITEM = re.compile(r"一般公共预算财政拨款支出(?:年初|全年)?预算")
+_EXEC_BUDGET = re.compile(r"(?<!决)(?P<which>年初|全年|调整后?)?预算(?:数)?" + _IS + _NUM)
+_EXEC_FINAL = re.compile(r"(?<!预)决算(?:数)?" + _IS + _NUM)
+_EXEC_RATE = re.compile(r"完成(?:了)?(?P<which>年初|全年|调整)?预算(?:数)?的\s*(?P<pct>\d+(?:\.\d+)?)\s*[%％]")
+_EXEC_DIRECTION = re.compile(
+    r"决算数?(?:与|比)?(?P<dir>大于|小于|等于|高于|低于|超过)(?:年初|全年|调整)?预算数?"
+    r"|决算数?与(?:年初|全年|调整)?预算数?(?:基本)?(?P<flat>持平|一致|相等)")
+_YOY = re.compile(
+    r"(?:比|较|与)\s*(?:上年|上一年|(?P<year>\d{4})\s*年度?)(?:度)?(?:相比|同期)?[，,]?\s*[^，。；\d]{0,24}?"
+    r"(?P<dir>增加|减少|持平)\s*(?:" + _NUM + r")?"
+    r"(?:[，,]\s*(?P<dir2>增长|下降|上升|降低|增幅|降幅)[^\d，。；]{0,6}(?P<pct>\d+(?:\.\d+)?)\s*[%％])?")
+_DIRECTION_SIGN = {"大于": 1, "高于": 1, "超过": 1, "小于": -1, "低于": -1, "等于": 0}
+
+
+def _function_item(function, path: re.Match[str]) -> tuple[str, str | None]:
+    lei = function.resolve_name(path.group("lei"), top_level_only=True)
+    kuan = function.resolve_name(path.group("kuan"), lei=lei.code) if lei else None
+    xiang = function.resolve_name(path.group("xiang"), lei=lei.code, kuan=kuan.code) if kuan else None
+    if xiang is not None:
+        return ("function", xiang.code)
+    # a subject the reference lacks: named by its printed path, so its statements still link to each other
+    return ("function", "/".join(path.group(g) for g in ("lei", "kuan", "xiang")))
+
+
+def is_final_document(sentences: list[_Sentence]) -> bool:
+    """A 决算: one of its part or section headings names 决算 (a 预算's headings never do)."""
+    return any(_FINAL_DOC.search(s.section) for s in sentences)
+
+
+def _final_facts(sentences: list[_Sentence], emit) -> None:
+    """Execution statements, totals, 政府采购, 国有资产, stated years and template placeholders of a 决算."""
+    function = catalogue(FUNCTION)
+    item: tuple[str, str | None] | None = None  # ('function', code) | ('gpb', None) | ('three_public…', None)
+    section = None
+    last_key: str | None = None
+    stated_item, stated_pair = None, set()  # the item whose budget and final were stated, and where
+    for position, sentence in enumerate(sentences):
+        text = sentence.text
+        if sentence.section != section:
+            section, item, last_key = sentence.section, None, None
+        is_heading = _heading_level(text) is not None or text == section.split(" / ")[-1]
+        if _PLACEHOLDER.search(text):
+            emit(ProseKey.TEMPLATE_PLACEHOLDER, Decimal(1), sentence, unit="处")
+        year = _STATED_YEAR_DATE.search(text) or (_STATED_YEAR_HEADING.search(text) if is_heading else None)
+        if year and (is_heading or "国有资产" in section or "截至" in text):
+            emit(ProseKey.STATED_YEAR, Decimal(year.group("num")), sentence, unit="年")
+        if is_heading:
+            path = _ITEM_PATH.search(text)
+            item = _function_item(function, path) if path else item
+            continue
+        for pattern in _FINAL_PATTERNS:
+            for match in pattern.regex.finditer(text):
+                emit(pattern.key, _amount(match) if pattern.unit == "万元" else Decimal(match.group("num").replace(",", "")),
+                     sentence, unit=pattern.unit, match=match)
+                last_key = str(pattern.key)
+        reason = next((s.text for s in sentences[position + 1:position + 3] if "主要原因" in s.text
+                       and s.section == sentence.section), None) if "主要原因" not in text else None
+        stated = sentence if reason is None else _Sentence(f"{text} {reason}", sentence.line, sentence.page,
+                                                           sentence.section)
+        for clause in re.split(r"[，；]", text):
+            path = _ITEM_PATH.search(clause)
+            if path:
+                item, stated_pair = _function_item(function, path), set()
+            elif _GPB_ITEM.search(clause):
+                item, stated_pair = ("gpb", None), set()
+            elif "三公" in section:
+                named = next((key for rx, key in _THREE_PUBLIC_ITEMS if rx.search(clause)), None)
+                if named and (_EXEC_BUDGET.search(clause) or _EXEC_FINAL.search(clause) or _EXEC_RATE.search(clause)
+                              or _EXEC_DIRECTION.search(clause)):
+                    item = (named, None)
+            if item is None or (item[0] == "function" and item[1] is None):
+                continue
+            kind, code = item
+            three_public = kind.startswith("three_public")
+            if item != stated_item:
+                stated_item, stated_pair = item, set()
+            for match in _EXEC_BUDGET.finditer(clause):
+                stated_pair.add(("budget", position))
+                adjusted = match.group("which") in ("全年", "调整", "调整后")
+                key = (f"{kind}_budget" if three_public and not adjusted else None) if three_public else (
+                    ProseKey.EXECUTION_BUDGET_ADJUSTED if adjusted else ProseKey.EXECUTION_BUDGET)
+                if key:
+                    emit(key, _amount(match), stated, code=code, match=match)
+            for match in _EXEC_FINAL.finditer(clause):
+                stated_pair.add(("final", position))
+                emit(kind if three_public else ProseKey.EXECUTION_FINAL, _amount(match), stated, code=code,
+                     match=match)
+                last_key = kind if three_public else str(ProseKey.EXECUTION_FINAL)
+            for match in _EXEC_RATE.finditer(clause):
+                emit(f"{kind}_rate" if three_public else ProseKey.EXECUTION_RATE, Decimal(match.group("pct")),
+                     stated, code=code, unit="%")
+            recent = {what for what, at in stated_pair if position - at <= 1}
+            for match in _EXEC_DIRECTION.finditer(clause):
+                if not three_public and recent != {"budget", "final"}:
+                    continue  # a direction is checked against the two figures stated with it, never older ones
+                sign = 0 if match.group("flat") else _DIRECTION_SIGN[match.group("dir")]
+                emit(ProseKey.EXECUTION_DIRECTION, Decimal(sign), stated, code=code if not three_public else kind,
+                     unit="sign")
+        for match in _YOY.finditer(text):
+            subject = last_key
+            if "三公" in section:
+                before = re.split(r"[，；：]", text[:match.start()])[-1] or text[:match.start()]
+                subject = next((key for rx, key in _THREE_PUBLIC_ITEMS if rx.search(before)), subject)
+            change = Decimal(0) if match.group("dir") == "持平" else (
+                _amount(match) if match.group("num") else None)
+            if change is not None:
+                emit(ProseKey.YOY_CHANGE, -change if match.group("dir") == "减少" else change, sentence, code=subject)
+            if match.group("pct"):
+                rate = Decimal(match.group("pct"))
+                emit(ProseKey.YOY_RATE, -rate if match.group("dir2") in ("下降", "降低", "降幅") else rate, sentence,
+                     code=subject, unit="%")
+            elif match.group("dir") == "持平":
+                emit(ProseKey.YOY_RATE, Decimal(0), sentence, code=subject, unit="%")
+        # the figure a later “比上年…” speaks of: the last one stated (operating expenditure, basic …)
+        for key, rx in ((ProseKey.OPERATING_EXPENDITURE, r"机关运行经费"), (ProseKey.BASIC_EXPENDITURE, r"基本支出"),
+                        (ProseKey.PROJECT_EXPENDITURE, r"项目支出")):
+            if re.match(r"^[^，。；]{0,20}" + rx + r"[^，。；\d]{0,8}" + _NUM, text):
+                last_key = str(key)
+
+
 def prose_facts(doc: SourceDocument, document_id: str) -> list[ProseFact]:
     facts: list[ProseFact] = []
     function = catalogue(FUNCTION)
@@ -215,9 +367,32 @@ def prose_facts(doc: SourceDocument, document_id: str) -> list[ProseFact]:
             source_page=sentence.page,
         ))
 
-    for sentence in _sentences(doc):
+    sentences = _sentences(doc)
+    final = is_final_document(sentences)
+
+    def emit(key, value, sentence, *, code=None, unit="万元", match=None):
+        share = _SHARE.match(sentence.text, match.end()) if match is not None and unit == "万元" else None
+        if share:
+            facts.append(ProseFact(
+                document_id=document_id, fact_key=f"{key}_share", subject_code=code, subject_level=None,
+                scope=_scope(sentence.section), value=Decimal(share.group("pct")), value_unit="%",
+                section=sentence.section, sentence=sentence.text[:500], source_line=sentence.line,
+                source_page=sentence.page,
+            ))
+        facts.append(ProseFact(
+            document_id=document_id, fact_key=str(key), subject_code=code,
+            subject_level=catalogue(FUNCTION).by_code[code].level if code and code in catalogue(FUNCTION).by_code
+            else None, scope=_scope(sentence.section), value=value, value_unit=unit, section=sentence.section,
+            sentence=sentence.text[:500], source_line=sentence.line, source_page=sentence.page,
+        ))
+
+    if final:
+        _final_facts(sentences, emit)
+    for sentence in sentences:
         text, section = sentence.text, sentence.section
         for pattern in PATTERNS:
+            if final and pattern.key in _GENERIC_SKIPPED_IN_FINAL:
+                continue
             if pattern.section_required and not pattern.section_required.search(section):
                 continue
             if pattern.section_excluded and pattern.section_excluded.search(section):

@@ -26,7 +26,37 @@ class TableKind(StrEnum):
     PROJECT_PERFORMANCE = "project_performance"  # 项目支出绩效目标表 / 部门整体绩效目标表
     CARRYOVER = "carryover"  # 上年结转结余(情况明细)表
     STAFFING = "staffing"  # 单位构成 / 人员情况 (在职人数 …)
+    # the 决算 (final accounts) family: the same shapes, the year's actual figures (docs/final_accounts.md)
+    FINAL_INCOME_EXPENDITURE_SUMMARY = "final_income_expenditure_summary"  # 收入支出决算总表
+    FINAL_INCOME = "final_income"  # 收入决算表
+    FINAL_EXPENDITURE = "final_expenditure"  # 支出决算表
+    FINAL_FISCAL_GRANT_SUMMARY = "final_fiscal_grant_summary"  # 财政拨款收入支出决算总表
+    FINAL_GPB_EXPENDITURE = "final_gpb_expenditure"  # 一般公共预算财政拨款支出决算(明细)表
+    FINAL_GPB_BASIC_EXPENDITURE = "final_gpb_basic_expenditure"  # 一般公共预算财政拨款基本支出决算表
+    FINAL_THREE_PUBLIC = "final_three_public"  # (一般公共预算)财政拨款“三公”经费支出决算表
+    FINAL_GOV_FUND = "final_gov_fund"  # 政府性基金预算财政拨款收入支出决算表
+    FINAL_STATE_CAPITAL = "final_state_capital"  # 国有资本经营预算财政拨款(收入)支出决算表
     UNCLASSIFIED = "unclassified"
+
+
+# The 预算 table each 决算 table answers (same shape, same checks): a 决算 kind is read as its counterpart.
+BUDGET_COUNTERPART: dict[TableKind, TableKind] = {
+    TableKind.FINAL_INCOME_EXPENDITURE_SUMMARY: TableKind.INCOME_EXPENDITURE_SUMMARY,
+    TableKind.FINAL_INCOME: TableKind.INCOME_SUMMARY,
+    TableKind.FINAL_EXPENDITURE: TableKind.EXPENDITURE_SUMMARY,
+    TableKind.FINAL_FISCAL_GRANT_SUMMARY: TableKind.FISCAL_GRANT_SUMMARY,
+    TableKind.FINAL_GPB_EXPENDITURE: TableKind.GPB_EXPENDITURE,
+    TableKind.FINAL_GPB_BASIC_EXPENDITURE: TableKind.GPB_BASIC_EXPENDITURE,
+    TableKind.FINAL_THREE_PUBLIC: TableKind.THREE_PUBLIC,
+    TableKind.FINAL_GOV_FUND: TableKind.GOV_FUND_EXPENDITURE,
+    TableKind.FINAL_STATE_CAPITAL: TableKind.STATE_CAPITAL_EXPENDITURE,
+}
+FINAL_KINDS = frozenset(BUDGET_COUNTERPART)
+
+
+def base_kind(kind: TableKind) -> TableKind:
+    """The 预算 kind whose shape a table has (a 决算 kind's counterpart; any other kind itself)."""
+    return BUDGET_COUNTERPART.get(kind, kind)
 
 
 class ColumnKey(StrEnum):
@@ -48,6 +78,13 @@ class ColumnKey(StrEnum):
     SPECIAL_ACCOUNT = "special_account"  # 财政专户管理资金
     UNIT_FUNDS = "unit_funds"  # 单位资金 / 事业收入 …
     IN_SERVICE = "in_service"  # 在职人数 (staffing tables; unit 人)
+    # 决算 tables: the 决算数 column is 'total' (the document's own figure, as 预算数 is in a 预算 table)
+    BUDGET = "budget"  # 预算数 / 年初预算数 / 全年预算数 printed beside the 决算数 of a 决算 table
+    COMPLETION_RATE = "completion_rate"  # 完成率 / 完成预算% (a percentage, value in %)
+    OPENING_BALANCE = "opening_balance"  # 年初结转和结余
+    CURRENT_INCOME = "current_income"  # 本年收入 (a column of a 决算 fund table)
+    CURRENT_EXPENDITURE = "current_expenditure"  # 本年支出 / 小计 (a column of a 决算 fund table)
+    CLOSING_BALANCE = "closing_balance"  # 年末结转和结余
     OTHER = "other"
 
 
@@ -67,6 +104,10 @@ class LineItem(StrEnum):
     THREE_PUBLIC_VEHICLE_PURCHASE = "three_public_vehicle_purchase"  # 公务用车购置费
     THREE_PUBLIC_VEHICLE_OPERATION = "three_public_vehicle_operation"  # 公务用车运行(维护)费
     OPERATING_EXPENDITURE = "operating_expenditure"  # 机关运行经费, a column or row of the “三公” table
+    OPENING_BALANCE = "opening_balance"  # 年初(财政拨款)结转和结余 row of a 决算 summary
+    CLOSING_BALANCE = "closing_balance"  # 年末(财政拨款)结转和结余 row of a 决算 summary
+    PERSONNEL_TOTAL = "personnel_total"  # 人员经费合计 row of a 决算 基本支出表
+    PUBLIC_TOTAL = "public_total"  # 公用经费合计 row of a 决算 基本支出表
 
 
 class ProseKey(StrEnum):
@@ -91,4 +132,29 @@ class ProseKey(StrEnum):
     STAFF_IN_SERVICE = "staff_in_service"  # 在职人员
     STAFF_RETIRED = "staff_retired"  # 退休 / 离退休人员
     STAFF_FUNDED = "staff_funded"  # 财政供给人员
+    # 决算 (final accounts) prose, read only in a 决算 (a heading names 决算); docs/final_accounts.md
+    GRAND_TOTAL = "grand_total"  # 收入支出总计 (scope fiscal: 财政拨款收入支出总计)
+    INCOME_CURRENT_TOTAL = "income_current_total"  # 本年收入合计
+    EXPENDITURE_CURRENT_TOTAL = "expenditure_current_total"  # 本年支出合计
+    YOY_CHANGE = "yoy_change"  # 与上年度相比 增加(+)/减少(−) X 万元 of the statement's subject (subject_code: the figure)
+    YOY_RATE = "yoy_rate"  # … 增长(+)/下降(−) Y%
+    EXECUTION_BUDGET = "execution_budget"  # 年初预算为 X (subject_code: the 项 code, else its printed 类/款/项 path; NULL = all)
+    EXECUTION_BUDGET_ADJUSTED = "execution_budget_adjusted"  # 全年预算 / 调整预算为 X
+    EXECUTION_FINAL = "execution_final"  # 支出决算为 Y
+    EXECUTION_RATE = "execution_rate"  # 完成(年初)预算的 Z%
+    EXECUTION_DIRECTION = "execution_direction"  # 决算数大于(1) / 小于(−1) / 等于, 持平(0) 预算数
+    THREE_PUBLIC_TOTAL_BUDGET = "three_public_total_budget"  # “三公”经费 年初预算为 X (the 决算 is three_public_total)
+    THREE_PUBLIC_TOTAL_RATE = "three_public_total_rate"  # “三公”经费 完成预算的 Z%
+    THREE_PUBLIC_OUTBOUND_RATE = "three_public_outbound_rate"
+    THREE_PUBLIC_VEHICLE_RATE = "three_public_vehicle_rate"
+    THREE_PUBLIC_RECEPTION_RATE = "three_public_reception_rate"
+    PROCUREMENT_TOTAL = "procurement_total"  # 政府采购金额
+    PROCUREMENT_GOODS = "procurement_goods"  # 货物采购金额
+    PROCUREMENT_WORKS = "procurement_works"  # 工程采购金额
+    PROCUREMENT_SERVICES = "procurement_services"  # 服务采购金额
+    VEHICLES = "vehicles"  # 共有车辆 N 辆 (value_unit 辆)
+    EQUIPMENT_OVER_MILLION = "equipment_over_million"  # 单价100万元以上设备 N 台（套）
+    BUILDING_AREA = "building_area"  # 房屋 N 平方米, where printed
+    STATED_YEAR = "stated_year"  # a year a 决算 names for itself (a part heading, 截至 YYYY 年 12 月 31 日); value_unit 年
+    TEMPLATE_PLACEHOLDER = "template_placeholder"  # a template's XX left in a heading or sentence (value 1, 处)
     # A money fact followed by “占 88.33%” also yields '<fact_key>_share' (value in %, value_unit '%').

@@ -11,6 +11,21 @@ import re
 from extract.text_clean import squash
 from extract.vocabulary import TableKind
 
+# The 决算 family (docs/final_accounts.md).  Every pattern needs 决算 in the title, so a 预算 title never meets
+# one; they are searched, not anchored at the start: a PDF's text layer may glue a heading in front of the title
+# (“……2024 年度部门决算表收入支出决算总表”) or drop its first character (“般公共预算财政拨款支出决算表”).
+FINAL_TITLE_PATTERNS: list[tuple[TableKind, re.Pattern[str]]] = [
+    (TableKind.FINAL_THREE_PUBLIC, re.compile(r"三公.*决算.*表")),
+    (TableKind.FINAL_GOV_FUND, re.compile(r"政府性基金.*决算.*表")),
+    (TableKind.FINAL_STATE_CAPITAL, re.compile(r"国有资本经营.*决算.*表")),
+    (TableKind.FINAL_GPB_BASIC_EXPENDITURE, re.compile(r"公共预算.*基本支出.*决算.*表")),
+    (TableKind.FINAL_GPB_EXPENDITURE, re.compile(r"公共预算.*支出.*决算.*表")),
+    (TableKind.FINAL_FISCAL_GRANT_SUMMARY, re.compile(r"财政拨款收入支出.*决算.*表|财政拨款收支.*决算.*表")),
+    (TableKind.FINAL_INCOME_EXPENDITURE_SUMMARY, re.compile(r"(收入支出|收支)决算总表$|(收入支出|收支)决算表$")),
+    (TableKind.FINAL_INCOME, re.compile(r"收入决算(明细)?表$")),
+    (TableKind.FINAL_EXPENDITURE, re.compile(r"支出决算(明细)?表$")),
+]
+
 TITLE_PATTERNS: list[tuple[TableKind, re.Pattern[str]]] = [
     (TableKind.PROJECT_PERFORMANCE, re.compile(r"绩效目标")),
     (TableKind.THREE_PUBLIC, re.compile(r"三公.*经费.*表|三公.*表")),
@@ -55,6 +70,11 @@ def classify_title(line: str) -> TableKind | None:
     text = title_text(line)
     if not text.endswith("表") and not re.search(r"表[（(]", text):
         return None
+    if "决算" in text:
+        for kind, pattern in FINAL_TITLE_PATTERNS:
+            if pattern.search(text):
+                return kind
+        return None  # “……年度部门决算表”: a part heading, not a table
     for kind, pattern in TITLE_PATTERNS:
         if pattern.search(text):
             return kind

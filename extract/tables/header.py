@@ -84,8 +84,10 @@ def column_paths(header: list[GridRow], width: int) -> list[tuple[str, ...]]:
     grid = [[cell_text(c) for c in row.cells] + [""] * (width - len(row.cells)) for row in header]
     for r, row in enumerate(grid):
         for c in range(1, width):
-            if row[c] == "" and row[c - 1] != "" and any(grid[lower][c] for lower in range(r + 1, len(grid))):
-                # an upper merged cell spans right while a lower header row still has content here
+            if row[c] == "" and row[c - 1] != "" and any(grid[lower][c] for lower in range(r + 1, len(grid))) \
+                    and (r == 0 or grid[r - 1][c] == grid[r - 1][c - 1]):
+                # an upper merged cell spans right while a lower header row still has content here, and never
+                # out of the cell above it (公务用车运行费 does not run on under 公务接待费)
                 row[c] = row[c - 1]
     return [tuple(grid[r][c] for r in range(len(grid))) for c in range(width)]
 
@@ -145,6 +147,45 @@ def role_of_path(path: tuple[str, ...]) -> str:
                 return parent
         return lowest or ColumnKey.OTHER.value
     return lowest
+
+
+# --------------------------------------------------------------------------- 决算 tables
+# In a 决算 (final accounts) table 决算数 is the table's own figure ('total', as 预算数 is in a 预算 table); 预算数
+# printed beside it is the budget it is measured against; the fund tables print the balance identity's columns.
+_FINAL_ROLES: list[tuple[str, re.Pattern[str]]] = [
+    (ColumnKey.COMPLETION_RATE, re.compile(r"完成率|完成预算|执行率|[%％]")),
+    (ColumnKey.OPENING_BALANCE, re.compile(r"年初.*结转和?结余|上年结转和?结余")),
+    (ColumnKey.CLOSING_BALANCE, re.compile(r"年末.*结转和?结余")),
+]
+_FINAL_BUDGET = re.compile(r"预算数|^(年初|全年|调整)?预算$|^(年初|全年|调整后?)预算")
+_FINAL_AMOUNT = re.compile(r"决算数|^决算$|^(本年收入|本年支出)合计$")
+
+
+def final_role(path: tuple[str, ...], role: str, *, fund_table: bool = False) -> str:
+    """The role of a 决算 table's column: ``role`` (what the 预算 reading gave) unless the path says one of the
+    决算 roles.  ``fund_table``: a 政府性基金 / 国有资本经营 table, whose 本年收入 and 本年支出 (小计) are
+    the terms of 年初结转和结余 + 本年收入 = 本年支出 + 年末结转和结余."""
+    cells = [c for c in path if c]
+    if not cells:
+        return role
+    lowest = cells[-1]
+    for key, pattern in _FINAL_ROLES:
+        if any(pattern.search(c) for c in cells):
+            return str(key)
+    if _FINAL_BUDGET.search(lowest) and "决算" not in lowest:
+        return str(ColumnKey.BUDGET)
+    if _FINAL_AMOUNT.search(lowest):
+        return str(ColumnKey.TOTAL)
+    if fund_table and re.fullmatch(r"本年收入(合计)?", lowest):
+        return str(ColumnKey.CURRENT_INCOME)
+    if fund_table and any(re.fullmatch(r"本年支出(合计)?", c) for c in cells) and re.fullmatch(
+            r"本年支出(合计)?|小计|合计", lowest):
+        return str(ColumnKey.CURRENT_EXPENDITURE)
+    if role in (ColumnKey.OTHER, "ignore", ColumnKey.TOTAL) and "公共预算" in lowest:
+        return str(ColumnKey.GPB)  # “般公共预算财政拨款”: a text layer that lost the 一
+    if role == ColumnKey.OTHER and re.fullmatch(r"经营收入", lowest):
+        return str(ColumnKey.UNIT_FUNDS)
+    return role
 
 
 def analyse_columns(header: list[GridRow], data: list[GridRow]) -> list[Column]:

@@ -16,9 +16,13 @@ from dataclasses import dataclass, field
 from extract.model import GridRow, SourceDocument
 from extract.tables.classify import classify_title, empty_note_kind
 from extract.text_clean import parse_amount, squash
-from extract.vocabulary import TableKind
+from extract.vocabulary import TableKind, base_kind
 
 _UNIT_LINE = re.compile(r"(?:金额)?单位[：:]\s*(万元|千元|元|亿元)")
+# a unit line whose colon the PDF's text layer set apart (“单位 万元” then “：”)
+_BARE_UNIT_LINE = re.compile(r"^(?:金额)?单位(万元|千元|元|亿元)$")
+# a paragraph of stray punctuation or one numeral, split off a title or a unit line by the text layer
+_STRAY = re.compile(r"^[\W_一二三四五六七八九十]{1,6}$")
 _FURNITURE = re.compile(
     r"^(?:编制(?:部门|单位)[：:]|表\s*\d+|附表|续表|第?\s*\d+\s*页|-?\s*\d+\s*-?$|[（(]\d{4}\s*年度?[）)]$)"
 )
@@ -36,13 +40,14 @@ class LocatedTable:
 
 
 def unit_of(text: str) -> str | None:
-    match = _UNIT_LINE.search(squash(text))
+    cleaned = squash(text)
+    match = _UNIT_LINE.search(cleaned) or _BARE_UNIT_LINE.match(cleaned)
     return match.group(1) if match else None
 
 
 def is_furniture(text: str) -> bool:
     cleaned = squash(text)
-    return bool(_FURNITURE.match(cleaned)) or unit_of(cleaned) is not None
+    return bool(_FURNITURE.match(cleaned)) or unit_of(cleaned) is not None or bool(_STRAY.match(cleaned))
 
 
 def is_table_of_contents(rows: list[GridRow]) -> bool:
@@ -94,7 +99,7 @@ def locate_tables(doc: SourceDocument) -> list[LocatedTable]:
         # a table that prints amounts is not the empty table a note speaks of
         candidates = ([pending] if pending else []) + [t for t in tables[-1:] if not _prints_amounts(t)]
         for table in candidates:
-            if table.kind == kind or (kind is True and (table is pending or prose_since_table <= 3)):
+            if (kind is not True and base_kind(table.kind) == kind) or (kind is True and (table is pending or prose_since_table <= 3)):
                 table.notes.append(text)
                 return True
         return False
@@ -108,9 +113,9 @@ def locate_tables(doc: SourceDocument) -> list[LocatedTable]:
                     tables.append(pending)  # a title with only a note: an empty table
                 if pending is None or pending.kind != kind or pending.notes:
                     pending = LocatedTable(kind=kind, title=squash(text), title_line=block.paragraph.line)
-                for note_kind, note in [n for n in pending_notes if n[0] == kind]:
+                for note_kind, note in [n for n in pending_notes if n[0] == base_kind(kind)]:
                     pending.notes.append(note)
-                pending_notes = [n for n in pending_notes if n[0] != kind]
+                pending_notes = [n for n in pending_notes if n[0] != base_kind(kind)]
                 can_continue = False
                 continue
             unit = unit_of(text)

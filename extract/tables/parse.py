@@ -16,10 +16,18 @@ from decimal import Decimal
 
 from extract.model import ExtractionWarning, GridRow, TableFact, TableRecord, source_location
 from extract.subjects import ECONOMIC, FUNCTION, catalogue
-from extract.tables.header import Column, analyse_columns, cell_text, role_of_path, split_header
+from extract.tables.header import (
+    CODE_PART_ROLES,
+    Column,
+    analyse_columns,
+    cell_text,
+    final_role,
+    role_of_path,
+    split_header,
+)
 from extract.tables.locate import LocatedTable
 from extract.text_clean import clean_name, parse_amount, squash, strip_numbering
-from extract.vocabulary import ColumnKey, LineItem, TableKind
+from extract.vocabulary import FINAL_KINDS, ColumnKey, LineItem, TableKind, base_kind
 
 UNIT_FACTORS = {"万元": Decimal(1), "元": Decimal("0.0001"), "千元": Decimal("0.1"), "亿元": Decimal(10000), "人": Decimal(1)}
 
@@ -46,6 +54,15 @@ _LINE_ITEMS: list[tuple[re.Pattern[str], LineItem]] = [
     (re.compile(r"^一般公共预算(拨款)?(收入)?$"), LineItem.INCOME_GPB),
     (re.compile(r"^(合计|总计)$"), LineItem.TABLE_TOTAL),
 ]
+# rows of the 决算 family only (a 预算 table is read exactly as before)
+_FINAL_LINE_ITEMS: list[tuple[re.Pattern[str], LineItem]] = [
+    (re.compile(r"^年初.*结转和?结余$"), LineItem.OPENING_BALANCE),
+    (re.compile(r"^年末.*结转和?结余$"), LineItem.CLOSING_BALANCE),
+    (re.compile(r"^人员经费(合计)?$"), LineItem.PERSONNEL_TOTAL),
+    (re.compile(r"^公用经费(合计)?$"), LineItem.PUBLIC_TOTAL),
+    (re.compile(r"^一?般公共预算财政拨款(收入)?$"), LineItem.INCOME_GPB),
+]
+FUND_KINDS = {TableKind.FINAL_GOV_FUND, TableKind.FINAL_STATE_CAPITAL}
 
 _THREE_PUBLIC_PARTS: list[tuple[re.Pattern[str], LineItem]] = [
     (re.compile(r"三公.*合计|^合计$|^总计$"), LineItem.THREE_PUBLIC_TOTAL),
@@ -67,9 +84,9 @@ class ParsedTable:
     warnings: list[ExtractionWarning] = field(default_factory=list)
 
 
-def line_item_of(label: str) -> LineItem | None:
+def line_item_of(label: str, *, final: bool = False) -> LineItem | None:
     name = clean_name(label).replace("：", "")
-    for pattern, item in _LINE_ITEMS:
+    for pattern, item in (_FINAL_LINE_ITEMS + _LINE_ITEMS) if final else _LINE_ITEMS:
         if pattern.search(name):
             return item
     return None
@@ -99,15 +116,16 @@ class _FactSink:
 
     def add(self, row: GridRow, row_index: int, label: str, column_key: str, column_label: str, raw_amount: str,
             *, system=None, code=None, level=None, parent=None, origin=None, line_item=None) -> None:
-        amount = parse_amount(raw_amount)
+        rate = column_key == ColumnKey.COMPLETION_RATE
+        amount = parse_amount(raw_amount.replace("%", "").replace("％", "") if rate else raw_amount)
         if amount is None:
             return
         self.facts.append(TableFact(
             document_id=self.document_id, table_id=self.table_id, table_kind=self.table.kind.value,
             row_index=row_index, row_label=label, subject_system=system, subject_code=code, subject_level=level,
             parent_code=parent, code_origin=origin, line_item=line_item.value if line_item else None,
-            column_key=str(column_key), column_label=column_label, amount=amount * self.factor,
-            unit_label=self.table.unit_label, source_line=row.line, source_page=row.page, raw_text=row.raw_text,
+            column_key=str(column_key), column_label=column_label, amount=amount if rate else amount * self.factor,
+            unit_label="%" if rate else self.table.unit_label, source_line=row.line, source_page=row.page, raw_text=row.raw_text,
         ))
 
     def warn(self, kind: str, row: GridRow, message: str) -> None:
@@ -117,20 +135,27 @@ class _FactSink:
 def parse_table(document_id: str, table_id: int, table: LocatedTable) -> ParsedTable:
     sink = _FactSink(document_id, table_id, table)
     header, data = split_header(table.rows)
+    final = table.kind in FINAL_KINDS
+    kind = base_kind(table.kind)  # a 决算 table has the shape of its 预算 counterpart
     columns = analyse_columns(header, data)
+    if final:
+        columns, data = _final_columns(table.kind, columns, data)
     if table.kind == TableKind.GPB_BASIC_EXPENDITURE:
         # in the basic-spending table, “基本支出/合计” is the table's own total
         columns = [Column(c.index, c.path, ColumnKey.TOTAL.value) if c.role == ColumnKey.BASIC else c for c in columns]
     system, layout = None, "none"
-    if table.kind in NO_FACT_KINDS:
+    if kind in NO_FACT_KINDS:
         pass
-    elif table.kind in TWO_SIDED_KINDS:
-        layout = _parse_two_sided(sink, header, data)
-    elif table.kind == TableKind.THREE_PUBLIC:
+    elif kind in TWO_SIDED_KINDS:
+        layout = _parse_two_sided(sink, header, data, final=final)
+    elif kind == TableKind.THREE_PUBLIC:
         _parse_three_public(sink, header, data, columns)
     else:
-        system = _subject_system(table.kind, header, columns)
-        layout = _parse_rows(sink, data, columns, system)
+        system = _subject_system(kind, header, columns)
+        if final and system == ECONOMIC:
+            data = _side_by_side(columns, data)
+            columns = columns[:_half_width(columns) or len(columns)]
+        layout = _parse_rows(sink, data, columns, system, final=final)
     amounts = [f.amount for f in sink.facts]
     is_empty = not amounts or (all(a == 0 for a in amounts) and bool(table.notes))
     record = TableRecord(
@@ -143,6 +168,44 @@ def parse_table(document_id: str, table_id: int, table: LocatedTable) -> ParsedT
         end_page=table.rows[-1].page if table.rows else None,
     )
     return ParsedTable(record, sink.facts, sink.warnings)
+
+
+# --------------------------------------------------------------------------- 决算 columns
+def _final_columns(kind: TableKind, columns: list[Column], data: list[GridRow]) -> tuple[list[Column], list[GridRow]]:
+    """The 决算 roles of a table's columns (header.final_role); where the 类/款/项 cells head the first data
+    row (the 合计 row printed on the same line), those columns are the split code columns."""
+    fund = kind in FUND_KINDS
+    columns = [Column(c.index, c.path, final_role(c.path, c.role, fund_table=fund)) for c in columns]
+    if data:
+        first = [cell_text(c) for c in data[0].cells]
+        parts = {i: CODE_PART_ROLES[v] for i, v in enumerate(first) if v in CODE_PART_ROLES}
+        if "code_lei" in parts.values() and "code_kuan" in parts.values():
+            columns = [Column(c.index, c.path, parts[c.index]) if c.index in parts else c for c in columns]
+            cells = tuple("" if i in parts else c for i, c in enumerate(data[0].cells))
+            data = [GridRow(cells=cells, line=data[0].line, page=data[0].page, raw_text=data[0].raw_text), *data[1:]]
+    return columns, data
+
+
+def _half_width(columns: list[Column]) -> int | None:
+    """A table printed as two tables side by side (经济分类 | 名称 | 决算数 twice): the width of one half."""
+    labels = [c.index for c in columns if c.role == "label"]
+    if len(labels) != 2:
+        return None
+    half = labels[1] - labels[0]
+    if len(columns) != 2 * half or [c.role for c in columns[:half]] != [c.role for c in columns[half:]]:
+        return None
+    return half
+
+
+def _side_by_side(columns: list[Column], data: list[GridRow]) -> list[GridRow]:
+    """The rows of a side-by-side table as one table: every left half, then every right half."""
+    half = _half_width(columns)
+    if half is None:
+        return data
+    left = [GridRow(cells=tuple(r.cells[:half]), line=r.line, page=r.page, raw_text=r.raw_text) for r in data]
+    right = [GridRow(cells=tuple(r.cells[half:2 * half]), line=r.line, page=r.page, raw_text=r.raw_text)
+             for r in data]
+    return left + right
 
 
 def _subject_system(kind: TableKind, header: list[GridRow], columns: list[Column]) -> str | None:
@@ -172,7 +235,8 @@ def _row_code_and_label(row: GridRow, columns: list[Column]) -> tuple[str, str]:
     return code, label
 
 
-def _parse_rows(sink: _FactSink, data: list[GridRow], columns: list[Column], system: str | None) -> str:
+def _parse_rows(sink: _FactSink, data: list[GridRow], columns: list[Column], system: str | None,
+                *, final: bool = False) -> str:
     amount_columns = [c for c in columns if c.is_amount]
     has_code_column = any(c.role == "code" for c in columns)
     has_split = any(c.role == "code_lei" for c in columns)
@@ -194,7 +258,7 @@ def _parse_rows(sink: _FactSink, data: list[GridRow], columns: list[Column], sys
             if not (has_amount and not rows_out):
                 continue
             label = "合计"  # a first data row with amounts and no label at all: the table's total row
-        line_item = line_item_of(label) if not code else None
+        line_item = line_item_of(label, final=final) if not code else None
         resolution = None
         if cat and code and re.fullmatch(r"\d+", code):
             resolution = cat.resolve_printed(code)
@@ -242,7 +306,7 @@ def _parse_rows(sink: _FactSink, data: list[GridRow], columns: list[Column], sys
 
 
 # --------------------------------------------------------------------------- two-sided summaries
-def _parse_two_sided(sink: _FactSink, header: list[GridRow], data: list[GridRow]) -> str:
+def _parse_two_sided(sink: _FactSink, header: list[GridRow], data: list[GridRow], *, final: bool = False) -> str:
     width = max(len(r.cells) for r in header + data) if (header or data) else 0
     split = None
     for row in header:
@@ -279,7 +343,9 @@ def _parse_two_sided(sink: _FactSink, header: list[GridRow], data: list[GridRow]
             match = _CODE_PREFIX.match(label)
             if match:
                 code, name = match.group(1), clean_name(match.group(2))
-            line_item = line_item_of(name)
+            line_item = line_item_of(name, final=final)
+            if final and line_item == LineItem.TABLE_TOTAL:  # a 决算 summary prints 总计 on both sides
+                line_item = LineItem.INCOME_TOTAL if side == "income" else LineItem.EXPENDITURE_TOTAL
             resolution = None
             if side == "expenditure" and line_item is None:
                 resolution = function.resolve_printed(code) if code else function.resolve_name(name, top_level_only=True)
@@ -288,6 +354,8 @@ def _parse_two_sided(sink: _FactSink, header: list[GridRow], data: list[GridRow]
             for index in range(side_start + 1, side_end):
                 path = tuple(p for p in paths[index][1:]) if paths[index] else ()
                 role = role_of_path(path) if path else ColumnKey.TOTAL.value
+                if final:
+                    role = final_role(path, role)
                 if role in ("label", "ignore", "code", ColumnKey.OTHER.value):
                     role = ColumnKey.TOTAL.value
                 sink.add(row, row_index, name, role, "/".join(p for p in paths[index] if p), cells[index],
@@ -357,7 +425,9 @@ def _parse_three_public(sink: _FactSink, header: list[GridRow], data: list[GridR
             if part is None or column.index >= len(row.cells):
                 continue
             role = role_of_path(column.path)
-            if role not in (ColumnKey.CURRENT_YEAR, ColumnKey.CARRYOVER, ColumnKey.GPB, ColumnKey.GOV_FUND,
-                            ColumnKey.STATE_CAPITAL):
+            if column.role in (ColumnKey.BUDGET, ColumnKey.COMPLETION_RATE):  # 预算数 / 完成率 of a 决算 table
+                role = column.role
+            elif role not in (ColumnKey.CURRENT_YEAR, ColumnKey.CARRYOVER, ColumnKey.GPB, ColumnKey.GOV_FUND,
+                              ColumnKey.STATE_CAPITAL):
                 role = ColumnKey.TOTAL.value
             sink.add(row, row_index, column.label, role, column.label, row.cells[column.index], line_item=part)
