@@ -119,12 +119,16 @@ def build(inbox: Path, warehouse: Path, label: str) -> Run:
         capture_output=True, text=True, cwd=ROOT, check=False,
     )
     wall = time.monotonic() - started
-    peak_kb = int(result.stderr.strip().splitlines()[-1]) if result.stderr.strip() else 0
+    last = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "0"
+    peak_kb = int(last) if last.isdigit() else 0
     try:
         summary = json.loads(result.stdout)
     except json.JSONDecodeError:
         summary = {}
     loaded = summary.get("documents_loaded", summary.get("loaded", 0))
+    if result.returncode != 0:
+        tail = [line for line in result.stderr.splitlines()[:-1] if line.strip()][-6:]
+        Console(stderr=True, width=200).print(f"[{label}] build failed (exit {result.returncode}):", *tail, sep="\n")
     return Run(label, wall, summary.get("phases_seconds", {}), loaded if isinstance(loaded, int) else len(loaded),
                peak_kb / 1024, result.returncode == 0)
 
@@ -153,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=1, help="runs per case (median)")
     parser.add_argument("--workdir", type=Path, help="where the inboxes and warehouses go (default: a temp dir)")
     args = parser.parse_args(argv)
-    console = Console()
+    console = Console(width=200)
     table = Table(title="budget-warehouse build at scale (this machine; medians)")
     for column in ("N", "case", "wall s", "extract+load s", "dbt s", "publish s", "docs/s", "peak RSS MB",
                    "query p50 ms", "query p95 ms", "ok"):
