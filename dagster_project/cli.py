@@ -87,6 +87,15 @@ WarehouseOption = Annotated[
         show_default=False,
     ),
 ]
+PublishedOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--published",
+        help="The published file (default $BUDGET_PUBLISHED or <warehouse dir>/published/budget_marts.duckdb).",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout instead of tables.")]
 
 
@@ -305,15 +314,7 @@ def _fail(as_json: bool, message: str, status: int, kind: str = "failed") -> int
 @_exits
 def sql(
     query: Annotated[str, typer.Argument(help="A DuckDB SQL query (the file is read-only).")],
-    published: Annotated[
-        Path | None,
-        typer.Option(
-            "--published",
-            help="The published file (default $BUDGET_PUBLISHED or <warehouse dir>/published/budget_marts.duckdb).",
-            dir_okay=False,
-            show_default=False,
-        ),
-    ] = None,
+    published: PublishedOption = None,
     warehouse: WarehouseOption = None,
     as_json: JsonOption = False,
 ) -> int:
@@ -366,15 +367,7 @@ def sql(
 @_exits
 def export(
     out_dir: Annotated[Path, typer.Argument(help="The release folder to write (absent, empty or a previous release).")],
-    published: Annotated[
-        Path | None,
-        typer.Option(
-            "--published",
-            help="The published file (default $BUDGET_PUBLISHED or <warehouse dir>/published/budget_marts.duckdb).",
-            dir_okay=False,
-            show_default=False,
-        ),
-    ] = None,
+    published: PublishedOption = None,
     warehouse: WarehouseOption = None,
     as_json: JsonOption = False,
 ) -> int:
