@@ -166,12 +166,18 @@ def load_extraction(con: duckdb.DuckDBPyConnection, extraction: Extraction) -> N
 def record_quarantine(
     con: duckdb.DuckDBPyConnection, file_name: str, document_id: str, reason: str, detail: str
 ) -> None:
-    """Quarantine a document: drop whatever it had loaded before and record why, in one transaction."""
+    """Quarantine a file: drop whatever its document had loaded before and record why, in one transaction.
+
+    One row per *file*: the file's earlier quarantine row is replaced, but another file with the same content
+    (a copy under another name) keeps its own row.
+    """
     ensure_raw_schema(con)
     now = datetime.now(UTC).replace(tzinfo=None)
     con.execute("BEGIN TRANSACTION")
     try:
-        _delete_document(con, document_id)
+        for table in _PER_DOCUMENT_TABLES:
+            con.execute(f"DELETE FROM raw.{table} WHERE document_id = ?", [document_id])
+        con.execute("DELETE FROM raw.quarantine WHERE file_name = ?", [file_name])
         con.execute("INSERT INTO raw.quarantine VALUES (?, ?, ?, ?, ?)", [file_name, document_id, reason, detail, now])
         con.execute("COMMIT")
     except Exception:
@@ -179,8 +185,14 @@ def record_quarantine(
         raise
 
 
-def forget_documents_not_in(con: duckdb.DuckDBPyConnection, document_ids: set[str]) -> list[str]:
-    """Remove documents whose file left the raw folder (a load mirrors the folder). Returns their ids."""
+def forget_documents_not_in(
+    con: duckdb.DuckDBPyConnection, document_ids: set[str], file_names: set[str] | None = None
+) -> list[str]:
+    """Remove documents whose file left the raw folder (a load mirrors the folder). Returns their ids.
+
+    A quarantine row stays while its document id is still in the folder and — when ``file_names`` is given —
+    its file is still there by that name (a removed copy of a quarantined file takes its row with it).
+    """
     ensure_raw_schema(con)
     known = {row[0] for row in con.execute("SELECT document_id FROM raw.documents").fetchall()}
     gone = sorted(known - document_ids)
@@ -191,6 +203,10 @@ def forget_documents_not_in(con: duckdb.DuckDBPyConnection, document_ids: set[st
     con.execute(
         "DELETE FROM raw.quarantine WHERE document_id NOT IN (SELECT unnest(?::VARCHAR[]))", [sorted(document_ids)]
     )
+    if file_names is not None:
+        con.execute(
+            "DELETE FROM raw.quarantine WHERE file_name NOT IN (SELECT unnest(?::VARCHAR[]))", [sorted(file_names)]
+        )
     return gone
 
 

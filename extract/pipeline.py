@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+import os
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import ClassVar
 
 from extract.identity import Identity, identify
 from extract.model import (
@@ -28,13 +32,154 @@ TEXT_SUFFIXES = {".txt", ".md", ".text"}
 _KEY_PROSE = {"total_expenditure", "basic_expenditure", "project_expenditure", "function_amount"}
 
 
-def read_document(path: Path) -> SourceDocument:
+# --------------------------------------------------------------------------- limits (docs/reliability.md)
+MiB = 1 << 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one document may weigh before it is refused (quarantined) instead of read.
+
+    ``BUDGET_MAX_FILE_MB``       file size, checked with ``stat`` before a byte is read (``file_too_large``)
+    ``BUDGET_MAX_PAGES``         pages of a PDF, counted before any page is read (``too_many_pages``)
+    ``BUDGET_MAX_FACTS``         table + prose facts of one document (``too_many_facts``)
+    ``BUDGET_MAX_TABLE_REPEATS`` copies of one identical table (same kind, title and amounts) that one
+                                 document may print (``repeated_tables``); a real disclosure prints a table
+                                 once, or twice when its 公开文件 and 公开表格 are bound together
+    """
+
+    max_file_mb: float = 50
+    max_pages: int = 500
+    max_facts: int = 20_000
+    max_table_repeats: int = 3
+
+    ENV: ClassVar[dict[str, str]] = {
+        "max_file_mb": "BUDGET_MAX_FILE_MB",
+        "max_pages": "BUDGET_MAX_PAGES",
+        "max_facts": "BUDGET_MAX_FACTS",
+        "max_table_repeats": "BUDGET_MAX_TABLE_REPEATS",
+    }
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
+        """The limits from the environment; an unset, empty or unparseable value keeps the default."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for name, variable in cls.ENV.items():
+            raw = (environ.get(variable) or "").strip()
+            kind = float if name == "max_file_mb" else int
+            try:
+                value = kind(raw) if raw else None
+            except ValueError:
+                value = None
+            if value is not None and value > 0:
+                values[name] = value
+        return cls(**values)
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * MiB)
+
+
+class RejectedDocument(UnreadableDocument):
+    """A file refused before or after reading, with its own quarantine reason code (``reason``)."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+# reason codes of RejectedDocument (stored in raw.quarantine.reason)
+EMPTY_FILE = "empty_file"
+UNSUPPORTED_FORMAT = "unsupported_format"
+FILE_TOO_LARGE = "file_too_large"
+TOO_MANY_PAGES = "too_many_pages"
+TOO_MANY_FACTS = "too_many_facts"
+REPEATED_TABLES = "repeated_tables"
+
+
+def read_document(path: Path, limits: Limits | None = None) -> SourceDocument:
+    """The document of one file, by its suffix (``.txt``/``.md``/``.text``: a text conversion; ``.pdf``).
+
+    Refused before reading (``RejectedDocument``): an empty file, a file over ``limits.max_file_mb``, a
+    suffix no reader reads (``.docx``, ``.xlsx``, …), a PDF over ``limits.max_pages`` pages.
+    """
+    path = Path(path)
+    limits = limits or Limits.from_env()
     suffix = path.suffix.lower()
+    if suffix not in TEXT_SUFFIXES and suffix != ".pdf":
+        what = f"'{suffix}'" if suffix else "without a suffix"
+        raise RejectedDocument(
+            UNSUPPORTED_FORMAT, f"unsupported file type {what}: only text conversions (.txt) and PDFs are read"
+        )
+    size = path.stat().st_size
+    if size == 0:
+        raise RejectedDocument(EMPTY_FILE, "the file is empty (0 bytes)")
+    if size > limits.max_file_bytes:
+        raise RejectedDocument(
+            FILE_TOO_LARGE,
+            f"the file is {size / MiB:.1f} MB, over the limit of {limits.max_file_mb:g} MB (BUDGET_MAX_FILE_MB);"
+            " not read",
+        )
     if suffix in TEXT_SUFFIXES:
-        return read_text(path)
-    if suffix == ".pdf":
-        return read_pdf(path)
-    raise UnreadableDocument(f"unsupported file type '{suffix or path.name}'")
+        doc = read_text(path)
+    else:
+        pages = _pdf_page_count(path)
+        if pages is not None and pages > limits.max_pages:
+            raise RejectedDocument(
+                TOO_MANY_PAGES,
+                f"the PDF has {pages} pages, over the limit of {limits.max_pages} (BUDGET_MAX_PAGES); not read",
+            )
+        doc = read_pdf(path)
+    rows = sum(len(block.grid.rows) for block in doc.blocks if block.grid)
+    if rows > limits.max_facts:  # every table row holds an amount or more: refuse before parsing them all
+        raise RejectedDocument(
+            TOO_MANY_FACTS, f"{rows} table rows, over the limit of {limits.max_facts} facts (BUDGET_MAX_FACTS)"
+        )
+    return doc
+
+
+def _pdf_page_count(path: Path) -> int | None:
+    """The page count from the PDF's page tree (no page is read); None when it cannot be opened (the reader
+    then says why)."""
+    try:
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(str(path))
+    except Exception:  # noqa: BLE001 — read_pdf gives the reason
+        return None
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def _check_limits(extraction: Extraction, limits: Limits) -> None:
+    """Refuse an extraction over the fact limit, or one that prints the same table more than allowed."""
+    facts = len(extraction.table_facts) + len(extraction.prose_facts)
+    if facts > limits.max_facts:
+        raise RejectedDocument(
+            TOO_MANY_FACTS, f"{facts} facts, over the limit of {limits.max_facts} (BUDGET_MAX_FACTS)"
+        )
+    amounts: dict[int, list] = {}
+    for fact in extraction.table_facts:
+        amounts.setdefault(fact.table_id, []).append((fact.row_label, fact.column_key, fact.amount))
+    copies: Counter = Counter()
+    titles: dict = {}
+    for table in extraction.tables:
+        if not amounts.get(table.table_id):
+            continue  # an empty table (本部门无…) is not a copy of anything
+        key = (table.table_kind, table.title, tuple(amounts[table.table_id]))
+        copies[key] += 1
+        titles[key] = table.title or table.table_kind
+    if copies:
+        key, count = copies.most_common(1)[0]
+        if count > limits.max_table_repeats:
+            raise RejectedDocument(
+                REPEATED_TABLES,
+                f"the table “{titles[key]}” is printed {count} times with the same amounts, over the limit of"
+                f" {limits.max_table_repeats} (BUDGET_MAX_TABLE_REPEATS)",
+            )
 
 
 def extract_document(doc: SourceDocument) -> Extraction:
@@ -138,6 +283,10 @@ def _mark_source_method(doc: SourceDocument, extraction: Extraction) -> None:
     extraction.prose_facts[:] = [replace(f, source_method=method(f.source_page)) for f in extraction.prose_facts]
 
 
-def extract_file(path: Path) -> Extraction:
-    """Extract one disclosure file. Raises NotABudgetDisclosure or UnreadableDocument with the reason."""
-    return extract_document(read_document(Path(path)))
+def extract_file(path: Path, limits: Limits | None = None) -> Extraction:
+    """Extract one disclosure file. Raises NotABudgetDisclosure or UnreadableDocument with the reason
+    (``RejectedDocument``, an UnreadableDocument with a ``reason`` code, for a file over a limit)."""
+    limits = limits or Limits.from_env()
+    extraction = extract_document(read_document(Path(path), limits))
+    _check_limits(extraction, limits)
+    return extraction

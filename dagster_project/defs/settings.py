@@ -8,6 +8,14 @@ the repository root (not the working directory), so ``dagster dev``, the CLI and
 ``BUDGET_DBT_PROJECT_DIR`` the dbt project, default ``dbt`` (read once, when the definitions are imported)
 ``BUDGET_PUBLISHED``       the read-only copy of the marts published after each successful build (what the
                            dashboard and BI tools open), default ``<warehouse dir>/published/budget_marts.duckdb``
+
+Limits on one document (``extract.pipeline.Limits``; over a limit, the file is quarantined with the reason
+code in brackets; docs/reliability.md):
+
+``BUDGET_MAX_FILE_MB``       file size in MB, checked before a byte is read, default 50 (``file_too_large``)
+``BUDGET_MAX_PAGES``         pages of a PDF, counted before a page is read, default 500 (``too_many_pages``)
+``BUDGET_MAX_FACTS``         table + prose facts of one document, default 20000 (``too_many_facts``)
+``BUDGET_MAX_TABLE_REPEATS`` copies of one identical table in one document, default 3 (``repeated_tables``)
 """
 
 from __future__ import annotations
@@ -52,6 +60,14 @@ class WarehouseSettings:
     def published_file(self) -> Path:
         """The published copy of the marts: ``BUDGET_PUBLISHED``, else ``<warehouse dir>/published/…``."""
         return self.published_path or self.warehouse_path.parent / PUBLISHED_DIR / PUBLISHED_FILE
+
+
+def extraction_limits(environ: Mapping[str, str] | None = None):
+    """The per-document limits (``BUDGET_MAX_FILE_MB``, ``BUDGET_MAX_PAGES``, ``BUDGET_MAX_FACTS``,
+    ``BUDGET_MAX_TABLE_REPEATS``) — read again at every load, so a change needs no restart."""
+    from extract.pipeline import Limits
+
+    return Limits.from_env(environ)
 
 
 def dbt_project_dir() -> Path:

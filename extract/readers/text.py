@@ -11,16 +11,43 @@ from pathlib import Path
 
 from extract.model import Block, Grid, GridRow, Paragraph, SourceDocument, UnreadableDocument
 
-ENCODINGS = ("utf-8-sig", "gb18030")
+ENCODINGS = ("utf-8-sig", "gb18030")  # GB18030 is a superset of GBK and GB2312
+# a byte-order mark names its encoding: UTF-32 first (its little-endian BOM starts with UTF-16's)
+BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xef\xbb\xbf", "utf-8"),
+)
 
 
 def decode(data: bytes) -> str:
-    for encoding in ENCODINGS:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableDocument("the text file is neither UTF-8 nor GB18030")
+    """The text of a conversion: by its byte-order mark (UTF-8, UTF-16, UTF-32), else UTF-8, else GB18030
+    (GBK).  A NUL left in the text (a binary file, or a UTF-16 one without BOM) makes it unreadable."""
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom):].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise UnreadableDocument(f"the text file starts with a {encoding} byte-order mark but is not "
+                                         f"{encoding} (byte {exc.start + len(bom)})") from exc
+            break
+    else:
+        if b"\x00" in data:
+            raise UnreadableDocument("the file is binary, not a text conversion")
+        for encoding in ENCODINGS:
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise UnreadableDocument("the text file is neither UTF-8 (with or without BOM), UTF-16 with BOM "
+                                     "nor GB18030/GBK")
+    if "\x00" in text:
+        raise UnreadableDocument("the file is binary, not a text conversion (NUL characters)")
+    return text
 
 
 def content_hash(data: bytes) -> str:
@@ -29,11 +56,9 @@ def content_hash(data: bytes) -> str:
 
 def read_text(path: Path) -> SourceDocument:
     data = path.read_bytes()
-    if not data.strip():
-        raise UnreadableDocument("the file is empty")
-    if b"\x00" in data[:4096]:
-        raise UnreadableDocument("the file is binary, not a text conversion")
     text = decode(data)
+    if not text.strip():
+        raise UnreadableDocument("the file is empty")
     digest = content_hash(data)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     doc = SourceDocument(

@@ -14,23 +14,47 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.defs.raw_documents.folder import document_id_for
+from dagster_project.defs.raw_documents.folder import (
+    DANGLING_LINK,
+    NOT_A_FILE,
+    OUTSIDE_INBOX,
+    document_id_for,
+    entry_id,
+    inbox_problem,
+)
 from extract import extract_file
+from extract.identity import FISCAL_YEAR_NOT_FOUND, UNIT_NOT_FOUND, IdentityNotFound
 from extract.load import forget_documents_not_in, load_extraction, record_quarantine
-from extract.identity import IdentityNotFound
 from extract.model import NotABudgetDisclosure, UnreadableDocument
+from extract.pipeline import (
+    EMPTY_FILE,
+    FILE_TOO_LARGE,
+    REPEATED_TABLES,
+    TOO_MANY_FACTS,
+    TOO_MANY_PAGES,
+    UNSUPPORTED_FORMAT,
+    RejectedDocument,
+)
 
 LOADED = "loaded"
 QUARANTINED = "quarantined"
 MISSING = "missing"
 
-# reason codes stored in raw.quarantine.reason
+# reason codes stored in raw.quarantine.reason (the list, with what each means: docs/reliability.md)
 NOT_A_BUDGET_DISCLOSURE = "not_a_budget_disclosure"
 UNREADABLE_DOCUMENT = "unreadable_document"
 EXTRACTION_ERROR = "extraction_error"
 LOAD_REJECTED = "load_rejected"
-# and, for a disclosure whose identity cannot be established: extract.identity.UNIT_NOT_FOUND,
-# FISCAL_YEAR_NOT_FOUND
+REASON_CODES = (
+    # the entry is not opened (dagster_project.defs.raw_documents.folder)
+    OUTSIDE_INBOX, DANGLING_LINK, NOT_A_FILE,
+    # refused before or after reading (extract.pipeline.RejectedDocument; limits: extract.pipeline.Limits)
+    EMPTY_FILE, UNSUPPORTED_FORMAT, FILE_TOO_LARGE, TOO_MANY_PAGES, TOO_MANY_FACTS, REPEATED_TABLES,
+    # read, and found wanting
+    UNREADABLE_DOCUMENT, NOT_A_BUDGET_DISCLOSURE, UNIT_NOT_FOUND, FISCAL_YEAR_NOT_FOUND,
+    # a parser bug, or rows the warehouse refused
+    EXTRACTION_ERROR, LOAD_REJECTED,
+)
 
 
 @dataclass(frozen=True)
@@ -63,11 +87,23 @@ class LoadOutcome:
 
 
 def load_disclosure_file(con: duckdb.DuckDBPyConnection, path: Path) -> LoadOutcome:
-    """Extract ``path`` and replace its rows in the raw layer, or quarantine it."""
-    if not path.is_file():
+    """Extract ``path`` and replace its rows in the raw layer, or quarantine it.
+
+    Never raises for anything about the file — a link out of the raw folder, a directory, a file that is
+    gone or changes while it is read, a reader or parser bug: each is an outcome.  Only a failure of the
+    warehouse itself raises.
+    """
+    if not (path.exists() or path.is_symlink()):
         return LoadOutcome(file_name=path.name, status=MISSING)
+    problem = inbox_problem(path)
+    if problem is not None:  # not opened: a link out of the raw folder, a dangling link, a directory …
+        return _quarantine(con, path, *problem, document_id=entry_id(path))
     try:
         extraction = extract_file(path)
+    except FileNotFoundError:  # removed between discovery and reading
+        return LoadOutcome(file_name=path.name, status=MISSING)
+    except RejectedDocument as exc:  # refused: unsupported format, empty, over a limit
+        return _quarantine(con, path, exc.reason, str(exc))
     except NotABudgetDisclosure as exc:
         return _quarantine(con, path, NOT_A_BUDGET_DISCLOSURE, str(exc))
     except IdentityNotFound as exc:  # a disclosure whose unit or year cannot be established
@@ -78,7 +114,8 @@ def load_disclosure_file(con: duckdb.DuckDBPyConnection, path: Path) -> LoadOutc
         return _quarantine(con, path, EXTRACTION_ERROR, _describe(exc))
     try:
         load_extraction(con, extraction)
-    except (duckdb.ConstraintException, duckdb.ConversionException) as exc:  # the rows, not the warehouse
+    except (duckdb.IntegrityError, duckdb.DataError, duckdb.InvalidInputException) as exc:  # the rows, not
+        # the warehouse: a constraint, a value out of range (an amount over DECIMAL(20, 6)), a bad string
         return _quarantine(con, path, LOAD_REJECTED, _describe(exc))
     doc = extraction.document
     return LoadOutcome(
@@ -96,12 +133,27 @@ def load_disclosure_file(con: duckdb.DuckDBPyConnection, path: Path) -> LoadOutc
 
 
 def forget_departed_documents(con: duckdb.DuckDBPyConnection, files: Iterable[Path]) -> list[str]:
-    """Drop documents (and quarantine rows) whose file is no longer in the raw folder; returns their ids."""
-    return forget_documents_not_in(con, {document_id_for(path) for path in files})
+    """Drop documents (and quarantine rows) whose file is no longer in the raw folder; returns their ids.
+
+    ``files`` are the entries found when the build started: one removed since is gone like any other.
+    """
+    present: dict[str, str] = {}
+    for path in files:
+        try:
+            present[path.name] = document_id_for(path)
+        except OSError:  # removed (or made unreadable) since discovery: it left the folder
+            continue
+    return forget_documents_not_in(con, set(present.values()), set(present))
 
 
-def _quarantine(con: duckdb.DuckDBPyConnection, path: Path, reason: str, detail: str) -> LoadOutcome:
-    document_id = document_id_for(path)
+def _quarantine(
+    con: duckdb.DuckDBPyConnection, path: Path, reason: str, detail: str, document_id: str | None = None
+) -> LoadOutcome:
+    if document_id is None:
+        try:
+            document_id = document_id_for(path)
+        except OSError:  # removed while it was being read
+            return LoadOutcome(file_name=path.name, status=MISSING)
     record_quarantine(con, path.name, document_id, reason, detail)
     return LoadOutcome(
         file_name=path.name, status=QUARANTINED, document_id=document_id, reason=reason, detail=detail

@@ -1,21 +1,77 @@
-"""The raw folder of disclosures: which files count, and the content hash that names a document."""
+"""The raw folder of disclosures (the inbox): which entries count, and the id that names each one.
+
+Every entry of the inbox whose name does not start with ``.`` is a partition and gets an outcome — loaded,
+quarantined (with a reason, ``docs/reliability.md``) or missing — whatever it is: a ``.txt`` or ``.pdf``, a
+``.docx``, a directory, a link.  Nothing dropped into the inbox is silently ignored.
+
+The inbox is a confinement boundary: a symbolic link is followed only when its target is inside the inbox
+(another file of it); a link out of it (``outside_inbox``), a dangling link (``dangling_link``) and anything
+that is not a regular file (``not_a_file``: a directory, a FIFO, a socket, a device) are quarantined without
+being opened.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from pathlib import Path
 
 import dagster as dg
 
-DISCLOSURE_SUFFIXES = (".txt", ".pdf")
+DISCLOSURE_SUFFIXES = (".txt", ".pdf")  # what the readers read (extract.pipeline.read_document)
+
+# reason codes of entries that are not opened (raw.quarantine.reason)
+OUTSIDE_INBOX = "outside_inbox"
+DANGLING_LINK = "dangling_link"
+NOT_A_FILE = "not_a_file"
+
+
+def inbox_problem(path: Path) -> tuple[str, str] | None:
+    """Why the entry ``path`` of the inbox must not be opened — ``(reason, detail)`` — or None for a regular
+    file inside the inbox (or an entry that is gone: the caller tells "missing")."""
+    inbox = path.parent.resolve()
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):  # the target is gone, or the links loop
+            return DANGLING_LINK, f"a symbolic link to {os.readlink(path)!r}, which does not exist"
+        if not target.is_relative_to(inbox):
+            return OUTSIDE_INBOX, "a symbolic link to a file outside the raw folder: refused, not read"
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISDIR(mode):
+        return NOT_A_FILE, "a directory in the raw folder: disclosures are files (not read)"
+    if not stat.S_ISREG(mode):
+        return NOT_A_FILE, "not a regular file (a FIFO, socket or device): not read"
+    return None
+
+
+def entry_id(path: Path) -> str:
+    """The id of an entry whose content is not read: ``name:`` and the first hex digits of the sha256 of its
+    name (16 characters like a content hash, but never equal to one)."""
+    return "name:" + hashlib.sha256(os.fsencode(path.name)).hexdigest()[:11]
 
 
 def document_id_for(path: Path) -> str:
-    """The document id of a file: sha256 of its bytes, first 16 hex digits (as ``extract`` computes it).
+    """The document id of an entry: sha256 of its bytes, first 16 hex digits (as ``extract`` computes it).
+
+    An entry that must not be read (``inbox_problem``) or is over ``BUDGET_MAX_FILE_MB`` gets ``entry_id``
+    instead, without a byte read.  Raises ``FileNotFoundError`` when the entry is gone.
 
     Used for files that fail before ``extract`` has assigned an id (quarantine) and to know which documents
     the folder still holds.
     """
+    from extract.pipeline import Limits
+
+    if inbox_problem(path) is not None:
+        return entry_id(path)
+    if not path.exists():
+        raise FileNotFoundError(path)
+    if path.stat().st_size > Limits.from_env().max_file_bytes:
+        return entry_id(path)
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -24,14 +80,11 @@ def document_id_for(path: Path) -> str:
 
 
 def disclosure_files(raw_dir: Path) -> list[Path]:
-    """The disclosures in ``raw_dir`` (``*.txt``, ``*.pdf``; hidden files skipped), sorted by name."""
+    """Every entry of ``raw_dir`` whose name does not start with ``.`` (files of any suffix, directories,
+    links), sorted by name: each is loaded or quarantined."""
     if not raw_dir.is_dir():
         return []
-    return sorted(
-        path
-        for path in raw_dir.iterdir()
-        if path.is_file() and not path.name.startswith(".") and path.suffix.lower() in DISCLOSURE_SUFFIXES
-    )
+    return sorted(path for path in raw_dir.iterdir() if not path.name.startswith("."))
 
 
 class RawFolderResource(dg.ConfigurableResource):
