@@ -498,10 +498,12 @@ def identify(doc: SourceDocument) -> Identity:
     department = choices["department_name"].value
     if scope != "单位" or (department and _key("unit_name", department) == _key("unit_name", unit.value)):
         department = None
+    # what the document record stores: a department equal to the unit (or of a 部门预算) is none
+    final = {attribute: choice.value for attribute, choice in choices.items()} | {"department_name": department}
     evidence = [
         EvidenceRow(doc.document_id, c.attribute, c.value, c.source, c.location, c.weight, c.is_valid,
-                    c.invalid_reason, choices[c.attribute].value is not None
-                    and _key(c.attribute, c.value) == _key(c.attribute, choices[c.attribute].value))
+                    c.invalid_reason, final.get(c.attribute) is not None
+                    and _key(c.attribute, c.value) == _key(c.attribute, final[c.attribute]))
         for c in candidates
     ]
     return Identity(unit.value, int(year.value), f"{scope}{nature}", scope, nature, department, choices,

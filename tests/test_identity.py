@@ -224,6 +224,9 @@ def test_every_shipped_disclosure_has_the_identity_it_prints(file_name, unit, ye
     chosen = [row for row in identity.evidence if row.attribute == "unit_name" and row.is_chosen]
     assert chosen and all(row.is_valid for row in chosen)
     assert any(row.source not in ("file_name", "metadata_title") for row in chosen), "the document itself states it"
+    # a 部门预算's 预算主管部门 line names the unit itself: no department is stored, and none is marked chosen
+    assert identity.department_name is None
+    assert not any(row.is_chosen for row in identity.evidence if row.attribute == "department_name")
 
 
 FINAL_ACCOUNTS = SHARED / "final_accounts"
