@@ -63,6 +63,8 @@ def raw_dir(tmp_path, seed_disclosures, news_text):
     for path in seed_disclosures:
         shutil.copy(path, raw / path.name)
     (raw / NEWS_FILE).write_text(news_text, encoding="utf-8")
+    # every entry of the inbox is a partition, whatever its suffix: one that is no disclosure is quarantined with
+    # its reason, never silently ignored (docs/reliability.md)
     (raw / "notes.md").write_text("not a disclosure file type", encoding="utf-8")
     return raw
 
@@ -74,7 +76,8 @@ def test_sensor_adds_a_partition_and_a_run_per_file(raw_dir):
         dg.build_sensor_context(instance=instance, resources=resources) as context,
     ):
         result = raw_folder_sensor(context)
-    expected = sorted(path.name for path in raw_dir.iterdir() if path.suffix == ".txt")
+    expected = sorted(path.name for path in raw_dir.iterdir() if not path.name.startswith("."))
+    assert "notes.md" in expected
     assert sorted(r.partition_key for r in result.run_requests) == expected
     [add] = result.dynamic_partitions_requests
     assert add.partitions_def_name == disclosures.name and sorted(add.partition_keys) == expected
@@ -88,7 +91,7 @@ def test_nightly_schedule_asks_for_every_partition_in_one_run(raw_dir):
         with dg.build_schedule_context(instance=instance, resources=resources) as context:
             [request] = nightly_build.evaluate_tick(context).run_requests
         keys = instance.get_dynamic_partitions(disclosures.name)
-    assert sorted(keys) == sorted(path.name for path in raw_dir.iterdir() if path.suffix == ".txt")
+    assert sorted(keys) == sorted(path.name for path in raw_dir.iterdir() if not path.name.startswith("."))
     assert request.tags["dagster/asset_partition_range_start"] == keys[0]
     assert request.tags["dagster/asset_partition_range_end"] == keys[-1]
 
