@@ -100,11 +100,20 @@ class SourceLinks:
 
 
 def source_path(sources_dir: Path, source_file: str | None) -> Path | None:
-    """The file under ``sources_dir`` named ``source_file``, if it is a plain name that exists."""
-    if not source_file or not _SAFE_NAME.match(source_file):
+    """The file under ``sources_dir`` named ``source_file``, if it is a plain name of a regular file there.
+
+    Refused (None): anything but a plain name (no ``/``, ``..``, absolute path, NUL), a symbolic link
+    (publish never writes one: a link there would point outside), and a path that resolves outside the folder."""
+    if not source_file or not _SAFE_NAME.fullmatch(source_file):
         return None
     path = sources_dir / source_file
-    return path if path.is_file() else None
+    if path.is_symlink() or not path.is_file():
+        return None
+    try:
+        inside = path.resolve(strict=True).is_relative_to(Path(sources_dir).resolve(strict=True))
+    except OSError:
+        return None
+    return path if inside else None
 
 
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")  # as extract's text reader decodes a conversion

@@ -2,8 +2,9 @@
 -- document states a different value elsewhere.
 --
 -- Choice: the eligible candidate (prose, or a table that passed every check) with the lowest precedence;
--- ties go to the candidate printed first (page, then line, then table).  has_conflict: another eligible,
--- comparable candidate differs from the chosen value by more than 0.01 (the chosen one must be comparable too).
+-- ties go to the candidate printed first (page, then line, then table), then by value, kind, prose key and
+-- scope, column, line item and finally candidate_id, so the choice is the same in every build.
+-- has_conflict: another eligible, comparable candidate differs from the chosen value by more than 0.01 (the chosen one must be comparable too).
 
 with
 
@@ -49,7 +50,15 @@ ranked as (
                 candidates.source_page nulls first,
                 candidates.source_line nulls first,
                 candidates.table_id nulls first,
-                candidates.value
+                candidates.value,
+                -- a total order: two prose facts of one sentence (same page and line, no table) used to tie
+                -- here and flip prose_scope between builds; candidate_id is unique (int_figure_candidates)
+                candidates.source_kind,
+                candidates.prose_fact_key nulls first,
+                candidates.prose_scope nulls first,
+                candidates.column_key nulls first,
+                candidates.line_item nulls first,
+                candidates.candidate_id
         ) as pick
     from candidates
     where candidates.is_eligible
