@@ -11,6 +11,7 @@ UV ?= $(or $(shell command -v uv 2>/dev/null),$(UV_USER_BIN)/uv)
 
 DAGSTER_HOME_DIR := $(CURDIR)/.dagster_home
 DASHBOARD_PORT ?= 8501
+DASHBOARD_ADDRESS ?= 127.0.0.1
 
 # what the tests need beyond Python: Debian's chromium (+ driver) for the dashboard's browser test, CJK fonts,
 # (WenQuanYi Zen Hei: a TrueType font reportlab can embed when rendering the seeds as PDFs), LibreOffice and
@@ -21,10 +22,10 @@ help:
 	@echo "make setup    install uv if missing, then uv sync --frozen"
 	@echo "make run      setup, then budget-warehouse build (data/raw -> data/warehouse/budget.duckdb)"
 	@echo "make test     setup and system-deps, then pytest"
-	@echo "make dashboard  the Streamlit dashboard on the published marts (http://localhost:$(DASHBOARD_PORT)); make run first"
+	@echo "make dashboard  the Streamlit dashboard on the published marts (http://$(DASHBOARD_ADDRESS):$(DASHBOARD_PORT); DASHBOARD_ADDRESS=0.0.0.0 for every interface); make run first"
 	@echo "make dagster  the Dagster UI (dagster dev) with DAGSTER_HOME=.dagster_home"
 	@echo "make dbt ARGS='build --select unit_metrics+'  dbt via budget-warehouse dbt (the build's absolute project dir and warehouse; default ARGS=build)"
-	@echo "make lint     ruff check ."
+	@echo "make lint     ruff check . and pip-audit over uv.lock"
 	@echo "make test-fast  the fast tier (extraction, identity, vocabulary; seconds)"
 	@echo "make docs     dbt docs generate + serve on http://127.0.0.1:$(DOCS_PORT) (after make run)"
 	@echo "make system-deps  apt-get install $(SYSTEM_PACKAGES) when one is missing"
@@ -55,8 +56,8 @@ test: setup system-deps
 dashboard: setup
 	@"$(UV)" run python -c "from dashboard.data import published_file; p = published_file(); \
 	print(f'dashboard on {p}' if p.exists() else f'No published marts at {p} yet: run make run first.')"
-	"$(UV)" run streamlit run dashboard/server.py --server.headless true --server.port $(DASHBOARD_PORT) \
-		--browser.gatherUsageStats false --client.toolbarMode minimal
+	"$(UV)" run streamlit run dashboard/server.py --server.headless true --server.address $(DASHBOARD_ADDRESS) \
+		--server.port $(DASHBOARD_PORT) --browser.gatherUsageStats false --client.toolbarMode minimal
 
 system-deps:
 	@missing=""; \
@@ -81,8 +82,30 @@ dagster: setup
 	@cp dagster_project/dagster.yaml "$(DAGSTER_HOME_DIR)/dagster.yaml"
 	DAGSTER_HOME="$(DAGSTER_HOME_DIR)" "$(UV)" run dagster dev
 
+# ruff, then pip-audit over the lock (uv export: every pinned dependency of every group; uv tool run fetches
+# pip-audit).  Known vulnerabilities fail the lint.  When the vulnerability database cannot be reached (no
+# network: pip-audit then "skips" every package as not found, or fails to connect) the lint says so and does
+# not fail for that reason (docs/security.md).
 lint: setup
 	"$(UV)" run ruff check .
+	@reqs=$$(mktemp); report=$$(mktemp); trap 'rm -f "$$reqs" "$$report"' EXIT; \
+	"$(UV)" export --frozen --format requirements-txt --no-hashes --all-groups --no-emit-project -o "$$reqs" >/dev/null || exit 1; \
+	out=$$("$(UV)" tool run pip-audit --no-deps --disable-pip --progress-spinner off --format json -o "$$report" -r "$$reqs" 2>&1); status=$$?; \
+	counts=$$("$(UV)" run python -c 'import json, sys; d = json.load(open(sys.argv[1]))["dependencies"]; [print(x["name"], x["version"], *(v["id"] for v in x["vulns"]), file=sys.stderr) for x in d if x.get("vulns")]; print(len(d), sum("skip_reason" in x for x in d), sum(bool(x.get("vulns")) for x in d))' "$$report" 2>/dev/null || true); \
+	set -- $$counts; total=$${1:-0}; skipped=$${2:-0}; vulnerable=$${3:-0}; \
+	if [ "$$vulnerable" -gt 0 ]; then \
+		echo "pip-audit: known vulnerabilities in $$vulnerable of the $$total dependencies of uv.lock (above)"; exit 1; \
+	elif [ "$$status" -ne 0 ] || [ "$$total" -eq 0 ]; then \
+		echo "pip-audit: NOT AUDITED, the vulnerability database (or pip-audit itself) is unreachable here:"; \
+		printf '%s\n' "$$out" | grep -E 'Error|error|Failed' | tail -n 2; \
+		echo "pip-audit: not a lint failure (docs/security.md); run make lint where PyPI is reachable"; \
+	elif [ "$$skipped" -ge "$$total" ]; then \
+		echo "pip-audit: NOT AUDITED, the vulnerability database is unreachable here (none of the $$total dependencies could be looked up); not a lint failure (docs/security.md)"; \
+	elif [ "$$skipped" -gt 0 ]; then \
+		echo "pip-audit: no known vulnerabilities in $$((total - skipped)) of $$total dependencies; $$skipped could not be looked up (the database is partly unreachable?)"; \
+	else \
+		echo "pip-audit: no known vulnerabilities in the $$total dependencies of uv.lock"; \
+	fi
 
 # dbt through the CLI: always the build's absolute --project-dir/--profiles-dir and warehouse, so what dbt
 # stores in dbt/target never breaks the next build (`dbt` is also the project folder: hence .PHONY)
