@@ -62,6 +62,7 @@ PRIMARY_KEYS: dict[str, list[list[str]]] = {
     "fct_basic_expenditure_by_economic": [["document_id", "subject_code"]],
     "figure_sources": [["figure_source_id"]],
     "quality_issues": [["issue_id"]],
+    "dim_codes": [["code_type", "code"]],
     DOCUMENTS: [["document_id"]],
 }
 # Foreign keys (the dbt relationships tests of the marts' yml): per reference, alternatives
