@@ -9,10 +9,14 @@ import altair as alt
 import polars as pl
 
 from dashboard import formatting, labels
+from dashboard.data import per_capita_reason
 
 BAR_STEP = alt.Step(24)  # height per bar: the chart grows with its rows, legend and axes come on top
 PAIR_STEP = alt.Step(15)  # height per bar where two bars (the two definitions) share a row (yOffset)
+# legends sit under the plot and start at its left edge: two columns where the chart has the page's width,
+# one column in a half-width chart (two columns of long labels ran past its right edge and were cut)
 LEGEND = alt.Legend(orient="bottom", columns=2, labelLimit=320)
+NARROW_LEGEND = alt.Legend(orient="bottom", direction="vertical", columns=1, labelLimit=240)
 QUALITY_MARK = {"ok": "", "warning": " ⚠"}
 FUNCTION_COLORS = ["#4C78A8", "#F58518", "#54A24B", "#BAB0AC"]
 SPENDING_COLORS = ["#4C78A8", "#F58518", "#BAB0AC"]
@@ -32,47 +36,110 @@ def _unit_axis(order: list[str]) -> alt.Y:
     return alt.Y("unit:N", sort=order, title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False))
 
 
-def per_capita(shown: pl.DataFrame) -> alt.Chart:
-    """Both definitions of per-capita personnel cost side by side, per disclosure, in rank order."""
+def clip_limit(values: list[float]) -> float | None:
+    """Where the clipped axis ends: the upper Tukey fence (Q3 + 1.5 × IQR) of ``values``, or None when no value
+    lies beyond it (nothing to clip)."""
+    data = sorted(v for v in values if v is not None)
+    if len(data) < 4:
+        return None
+
+    def quantile(q: float) -> float:
+        position = (len(data) - 1) * q
+        low = int(position)
+        high = min(low + 1, len(data) - 1)
+        return data[low] + (data[high] - data[low]) * (position - low)
+
+    q1, q3 = quantile(0.25), quantile(0.75)
+    fence = q3 + 1.5 * (q3 - q1)
+    return fence if data[-1] > fence else None
+
+
+def per_capita(shown: pl.DataFrame, scale: str = "linear") -> alt.LayerChart:
+    """Both definitions of per-capita personnel cost side by side, per disclosure, in rank order.
+
+    ``scale``: ``'linear'``; ``'log'`` (an outlier no longer squashes the others); ``'clip'`` (the axis ends at
+    the upper Tukey fence, and a clipped bar is marked ▶ with its value).  A missing figure reads "n/a" with its
+    reason (no staff count in the disclosure, …) instead of an empty row."""
     rows, order = [], []
     for row in shown.iter_rows(named=True):
         unit = unit_label(row)
         order.append(unit)
         for column, definition in labels.PER_CAPITA_DEFINITIONS.items():
+            reason = per_capita_reason(row, column)
             rows.append(
                 {
                     "unit": unit,
                     "definition": definition.zh,
                     "definition_en": definition.en,
                     "value": _number(row[column]),
-                    "value_text": formatting.money(row[column]),
+                    "value_text": formatting.money(row[column])
+                    if reason is None
+                    else labels.not_available(reason),
                     "staff": f"{formatting.count(row['in_service_staff'])} "
                     f"({labels.STAFF_BASIS.get(row['staff_basis'] or '', row['staff_basis'] or '—')})",
+                    "missing": reason is not None,
                 }
             )
     data = pl.DataFrame(rows, schema_overrides={"value": pl.Float64})
-    return (
-        alt.Chart(data)
-        .mark_bar()
+    values = [r["value"] for r in rows if r["value"] is not None]
+    x_scale = alt.Scale()
+    limit = None
+    if scale == "log":
+        data = data.with_columns(value=pl.when(pl.col("value") > 0).then(pl.col("value")).otherwise(None))
+        positive = [v for v in values if v > 0]
+        # an explicit domain: a bar's baseline (0) would otherwise enter the log domain
+        base = min(positive) / 1.5 if positive else 1.0
+        x_scale = alt.Scale(type="log", domain=[base, max(positive) * 1.2]) if positive else x_scale
+        data = data.with_columns(base=pl.lit(base))  # the bars start at the axis' left end, not at 0
+    elif scale == "clip":
+        limit = clip_limit(values)
+        if limit is not None:
+            x_scale = alt.Scale(domain=[0, limit], clamp=True)
+    title = "万元 / 人 · 10k CNY per person" + {"log": "（对数 log scale）"}.get(scale, "")
+    if limit is not None:
+        title += f"（截断于 clipped at {limit:,.2f}）"
+    tooltip = [
+        alt.Tooltip("unit:N", title="单位 Unit"),
+        alt.Tooltip("definition:N", title="定义 Definition"),
+        alt.Tooltip("definition_en:N", title="Definition"),
+        alt.Tooltip("value_text:N", title="万元/人 per person"),
+        alt.Tooltip("staff:N", title="人数 Staff (basis)"),
+    ]
+    base = alt.Chart(data).encode(y=_unit_axis(order), yOffset=alt.YOffset("definition:N"), tooltip=tooltip)
+    bars = (
+        base.transform_filter("datum.value != null")
+        .mark_bar(clip=True)
         .encode(
-            y=_unit_axis(order),
-            yOffset=alt.YOffset("definition:N"),
-            x=alt.X("value:Q", title="万元 / 人 · 10k CNY per person"),
+            x=alt.X("value:Q", title=title, scale=x_scale),
             color=alt.Color("definition:N", title=None, legend=LEGEND),
-            tooltip=[
-                alt.Tooltip("unit:N", title="单位 Unit"),
-                alt.Tooltip("definition:N", title="定义 Definition"),
-                alt.Tooltip("definition_en:N", title="Definition"),
-                alt.Tooltip("value_text:N", title="万元/人 per person"),
-                alt.Tooltip("staff:N", title="人数 Staff (basis)"),
-            ],
         )
-        .properties(height=PAIR_STEP)
     )
+    if scale == "log":
+        bars = bars.encode(x2=alt.X2("base:Q"))
+    layers = [bars]
+    if data.get_column("missing").any():
+        # n/a and its reason, at the start of the row
+        layers.append(
+            base.transform_filter("datum.missing")
+            .mark_text(align="left", baseline="middle", dx=4, fontSize=11, color="#666")
+            .encode(x=alt.value(0), text="value_text:N")
+        )
+    if limit is not None:
+        layers.append(
+            base.transform_filter(f"datum.value > {limit}")
+            .mark_text(align="right", baseline="middle", dx=-4, fontSize=11, color="white", fontWeight="bold")
+            .encode(x=alt.value("width"), text=alt.Text("label:N"))
+            .transform_calculate(label="'▶ ' + datum.value_text")
+        )
+    return alt.layer(*layers).properties(height=PAIR_STEP)
 
 
 def _stacked_shares(
-    shown: pl.DataFrame, parts: dict[str, labels.Label], colors: list[str], total_column: str
+    shown: pl.DataFrame,
+    parts: dict[str, labels.Label],
+    colors: list[str],
+    total_column: str,
+    legend: alt.Legend = NARROW_LEGEND,
 ) -> alt.Chart:
     """One 100%-stacked bar per disclosure; ``parts`` maps a money column to its label."""
     rows, order = [], []
@@ -105,7 +172,7 @@ def _stacked_shares(
                 title=None,
                 sort=part_names,
                 scale=alt.Scale(domain=part_names, range=colors[: len(part_names)]),
-                legend=LEGEND,
+                legend=legend,
             ),
             order=alt.Order("position:Q"),
             tooltip=[
@@ -235,4 +302,141 @@ def parts_bars(parts: list[tuple[labels.Label, Decimal | None]], title: str) -> 
             tooltip=[alt.Tooltip("part:N", title="部分 Part"), alt.Tooltip("amount_text:N", title="万元")],
         )
         .properties(height=BAR_STEP)
+    )
+
+
+# --------------------------------------------------------------------------- comparison: small multiples
+PANEL_WIDTH = 240
+PANEL_COLUMNS = 3
+
+
+def compare_label(row: dict) -> str:
+    """A unit's panel title on the comparison page: ``'某某单位 2024'``."""
+    return f"{row['unit_name']} {row['fiscal_year'] or ''}".strip()
+
+
+def _panels(
+    data: pl.DataFrame,
+    order: list[str],
+    parts: list[str],
+    colors: list[str] | None,
+    x_title: str,
+    x_axis: alt.Axis,
+    x_scale: alt.Scale,
+    tooltip: list,
+) -> alt.FacetChart:
+    """Small multiples: one panel of horizontal bars (``part`` × ``value``) per ``unit``, in ``order``, on one
+    shared axis; each bar labelled with ``value_text`` (a missing figure reads "—" at zero)."""
+    scale = alt.Scale(domain=parts, range=colors[: len(parts)]) if colors else alt.Scale(domain=parts)
+    y = alt.Y("part:N", sort=parts, title=None, axis=alt.Axis(labelLimit=200, labelOverlap=False))
+    data = data.with_columns(position=pl.col("value").fill_null(0.0))
+    bars = (
+        alt.Chart()
+        .mark_bar()
+        .encode(
+            y=y,
+            x=alt.X("value:Q", title=x_title, axis=x_axis, scale=x_scale),
+            color=alt.Color("part:N", title=None, sort=parts, scale=scale, legend=None),
+            tooltip=tooltip,
+        )
+    )
+    text = (
+        alt.Chart()
+        .mark_text(align="left", baseline="middle", dx=3, fontSize=10)
+        .encode(y=y, x=alt.X("position:Q", title=x_title, axis=x_axis, scale=x_scale), text="value_text:N")
+    )
+    header = alt.Header(labelLimit=PANEL_WIDTH + 120, labelFontWeight="bold", labelFontSize=12)
+    return (
+        alt.layer(bars, text, data=data)
+        .properties(width=PANEL_WIDTH, height=alt.Step(22))
+        .facet(facet=alt.Facet("unit:N", sort=order, title=None, header=header), columns=PANEL_COLUMNS)
+    )
+
+
+def function_mix_panels(compared: pl.DataFrame) -> alt.FacetChart:
+    """One panel per unit: the shares of 208 / 210 / 221 / other in its total expenditure (a shared axis)."""
+    classes = {
+        "share_208": labels.FUNCTION_CLASSES["208"],
+        "share_210": labels.FUNCTION_CLASSES["210"],
+        "share_221": labels.FUNCTION_CLASSES["221"],
+        "share_other": labels.FUNCTION_CLASSES["other"],
+    }
+    amounts = {
+        "share_208": "expenditure_208",
+        "share_210": "expenditure_210",
+        "share_221": "expenditure_221",
+        "share_other": "expenditure_other",
+    }
+    rows, order = [], []
+    for row in compared.iter_rows(named=True):
+        unit = compare_label(row)
+        order.append(unit)
+        for column, label in classes.items():
+            rows.append(
+                {
+                    "unit": unit,
+                    "part": label.zh,
+                    "part_en": label.en,
+                    "value": _number(row.get(column)),
+                    "value_text": formatting.share(row.get(column)),
+                    "amount_text": formatting.money(row.get(amounts[column])),
+                }
+            )
+    data = pl.DataFrame(rows, schema_overrides={"value": pl.Float64})
+    parts = [label.zh for label in classes.values()]
+    return _panels(
+        data,
+        order,
+        parts,
+        FUNCTION_COLORS,
+        "占支出总计 Share of total",
+        alt.Axis(format="%"),
+        alt.Scale(domain=[0, 1.15]),
+        [
+            alt.Tooltip("unit:N", title="单位 Unit"),
+            alt.Tooltip("part:N", title="类 Class"),
+            alt.Tooltip("part_en:N", title="Class"),
+            alt.Tooltip("value_text:N", title="占比 Share"),
+            alt.Tooltip("amount_text:N", title="万元 10k CNY"),
+        ],
+    )
+
+
+def three_public_panels(compared: pl.DataFrame) -> alt.FacetChart:
+    """One panel per unit: the 三公 parts in 万元 (a shared axis, so panels compare)."""
+    rows, order = [], []
+    for row in compared.iter_rows(named=True):
+        unit = compare_label(row)
+        order.append(unit)
+        for figure in labels.THREE_PUBLIC_PART_FIGURES:
+            label = labels.METRICS[figure]
+            rows.append(
+                {
+                    "unit": unit,
+                    "part": label.zh,
+                    "part_en": label.en,
+                    "value": _number(row.get(figure)),
+                    "value_text": formatting.money(row.get(figure)),
+                    "share_text": formatting.share(row.get("three_public_share")),
+                }
+            )
+    data = pl.DataFrame(rows, schema_overrides={"value": pl.Float64})
+    parts = [labels.METRICS[f].zh for f in labels.THREE_PUBLIC_PART_FIGURES]
+    return _panels(
+        data,
+        order,
+        parts,
+        None,
+        "万元 · 10k CNY",
+        alt.Axis(),
+        alt.Scale(
+            domain=[0, max([v for v in data.get_column("value").to_list() if v is not None] + [1.0]) * 1.3]
+        ),
+        [
+            alt.Tooltip("unit:N", title="单位 Unit"),
+            alt.Tooltip("part:N", title="部分 Part"),
+            alt.Tooltip("part_en:N", title="Part"),
+            alt.Tooltip("value_text:N", title="万元 10k CNY"),
+            alt.Tooltip("share_text:N", title="“三公”占支出总计 Share of total"),
+        ],
     )

@@ -29,7 +29,9 @@ RATIO = pl.Decimal(12, 6)
 # the columns each page reads, with the type they get when the published file lacks them
 UNIT_METRICS_COLUMNS: dict[str, pl.DataType] = {
     "document_id": pl.String,
+    "unit_id": pl.String,
     "unit_name": pl.String,
+    "document_kind": pl.String,
     "region": pl.String,
     "province": pl.String,
     "fiscal_year": pl.Int32,
@@ -63,6 +65,9 @@ UNIT_METRICS_COLUMNS: dict[str, pl.DataType] = {
 }
 FUNCTION_COLUMNS: dict[str, pl.DataType] = {
     "document_id": pl.String,
+    "unit_id": pl.String,
+    "unit_name": pl.String,
+    "fiscal_year": pl.Int32,
     "subject_code": pl.String,
     "subject_level": pl.String,
     "subject_name": pl.String,
@@ -116,6 +121,10 @@ DOCUMENT_COLUMNS: dict[str, pl.DataType] = {
 }
 ECONOMIC_COLUMNS: dict[str, pl.DataType] = {
     "document_id": pl.String,
+    "unit_id": pl.String,
+    "unit_name": pl.String,
+    "fiscal_year": pl.Int32,
+    "source_document_id": pl.String,
     "subject_code": pl.String,
     "subject_level": pl.String,
     "parent_code": pl.String,
@@ -125,6 +134,15 @@ ECONOMIC_COLUMNS: dict[str, pl.DataType] = {
     "public_amount": MONEY,
     "source_location": pl.String,
 }
+DIM_UNIT_COLUMNS: dict[str, pl.DataType] = {
+    "unit_id": pl.String,
+    "unit_name": pl.String,
+    "region": pl.String,
+    "province": pl.String,
+    "document_count": pl.Int32,
+    "first_fiscal_year": pl.Int32,
+    "last_fiscal_year": pl.Int32,
+}
 
 TABLES: dict[str, tuple[str, dict[str, pl.DataType]]] = {
     "unit_metrics": ("marts.unit_metrics", UNIT_METRICS_COLUMNS),
@@ -133,6 +151,7 @@ TABLES: dict[str, tuple[str, dict[str, pl.DataType]]] = {
     "quality_issues": ("marts.quality_issues", QUALITY_ISSUE_COLUMNS),
     "documents": ("published.documents", DOCUMENT_COLUMNS),
     "basic_by_economic": ("marts.fct_basic_expenditure_by_economic", ECONOMIC_COLUMNS),
+    "dim_unit": ("marts.dim_unit", DIM_UNIT_COLUMNS),
 }
 
 
@@ -152,6 +171,7 @@ class Snapshot:
     quality_issues: pl.DataFrame
     documents: pl.DataFrame
     basic_by_economic: pl.DataFrame
+    dim_unit: pl.DataFrame
 
     @property
     def sources_dir(self) -> Path:
@@ -249,6 +269,14 @@ def filter_metrics(metrics: pl.DataFrame, filters: Filters) -> pl.DataFrame:
 def ranked(metrics: pl.DataFrame, rank_by: str) -> pl.DataFrame:
     """Disclosures ranked on ``rank_by`` (highest first; missing values last), with ``rank`` 1…n and the
     derived columns the overview shows: the rest of the function mix and the basic share."""
+    frame = with_derived(metrics).sort(
+        [rank_by, "unit_name", "fiscal_year"], descending=[True, False, False], nulls_last=True
+    )
+    return frame.with_row_index("rank", offset=1)
+
+
+def with_derived(metrics: pl.DataFrame) -> pl.DataFrame:
+    """The rest of the function mix: ``expenditure_other`` = total − 208 − 210 − 221, and its share."""
     other = pl.col("total_expenditure") - (
         pl.col("expenditure_208").fill_null(0)
         + pl.col("expenditure_210").fill_null(0)
@@ -257,11 +285,10 @@ def ranked(metrics: pl.DataFrame, rank_by: str) -> pl.DataFrame:
     share_other = pl.lit(Decimal(1)).cast(RATIO) - (
         pl.col("share_208").fill_null(0) + pl.col("share_210").fill_null(0) + pl.col("share_221").fill_null(0)
     )
-    frame = metrics.with_columns(
+    return metrics.with_columns(
         expenditure_other=other.cast(MONEY),
         share_other=pl.when(pl.col("share_208").is_not_null()).then(share_other).otherwise(None).cast(RATIO),
-    ).sort([rank_by, "unit_name", "fiscal_year"], descending=[True, False, False], nulls_last=True)
-    return frame.with_row_index("rank", offset=1)
+    )
 
 
 def filter_options(metrics: pl.DataFrame, column: str) -> list:
@@ -316,4 +343,204 @@ def issues_of(snapshot: Snapshot, document_id: str) -> pl.DataFrame:
         snapshot.quality_issues.filter(pl.col("document_id") == document_id)
         .with_columns(severity_rank=pl.col("severity").replace_strict(SEVERITY_ORDER, default=9))
         .sort(["severity_rank", "rule", "location"], nulls_last=True)
+    )
+
+
+# --------------------------------------------------------------------------- per capita: why a figure is missing
+def per_capita_reason(row: dict, column: str) -> str | None:
+    """Why ``row[column]`` (a per-capita figure) is missing: ``'no_staff'``, ``'zero_staff'`` or
+    ``'no_numerator'``; None when the figure is there."""
+    if row.get(column) is not None:
+        return None
+    staff = row.get("in_service_staff")
+    if staff is None:
+        return "no_staff"
+    if staff == 0:
+        return "zero_staff"
+    return "no_numerator"
+
+
+# --------------------------------------------------------------------------- comparison
+MAX_COMPARED = 6
+KIND_FAMILIES = (
+    "预算",
+    "决算",
+)  # document_kind ends with one of them: 部门预算 | 单位预算 | 部门决算 | 单位决算
+
+
+def kind_family(document_kind: str | None) -> str | None:
+    """``'部门预算'`` → ``'预算'``; a publication without ``document_kind`` holds budgets only."""
+    if document_kind is None:
+        return "预算"
+    return next((f for f in KIND_FAMILIES if document_kind.endswith(f)), None)
+
+
+def with_unit_key(metrics: pl.DataFrame) -> pl.DataFrame:
+    """``unit_key``: the unit's ``unit_id`` (the unit name in a publication without it); ``kind_family``."""
+    return metrics.with_columns(
+        unit_key=pl.coalesce("unit_id", "unit_name"),
+        kind_family=pl.col("document_kind").map_elements(
+            kind_family, return_dtype=pl.String, skip_nulls=False
+        ),
+    )
+
+
+def kind_options(metrics: pl.DataFrame) -> list[str]:
+    present = set(with_unit_key(metrics).get_column("kind_family").drop_nulls().to_list())
+    return [f for f in KIND_FAMILIES if f in present] or [KIND_FAMILIES[0]]
+
+
+@dataclass(frozen=True)
+class UnitChoice:
+    unit_key: str
+    unit_name: str
+    province: str | None
+    fiscal_years: tuple[int, ...]
+
+
+def comparable_units(metrics: pl.DataFrame, family: str, fiscal_year: int | None) -> list[UnitChoice]:
+    """The units with a disclosure of ``family`` (预算 or 决算) in ``fiscal_year`` (any year when None), by
+    name.  The name shown is the unit's latest."""
+    rows = with_unit_key(metrics).filter(pl.col("kind_family") == family)
+    if fiscal_year is not None:
+        rows = rows.filter(pl.col("fiscal_year") == fiscal_year)
+    units = (
+        rows.sort("fiscal_year", nulls_last=False)
+        .group_by("unit_key")
+        .agg(
+            pl.col("unit_name").last(),
+            pl.col("province").last(),
+            pl.col("fiscal_year").unique().sort().alias("fiscal_years"),
+        )
+        .sort(["unit_name", "unit_key"])
+    )
+    return [
+        UnitChoice(
+            r["unit_key"], r["unit_name"], r["province"], tuple(y for y in r["fiscal_years"] if y is not None)
+        )
+        for r in units.to_dicts()
+    ]
+
+
+SCOPE_PREFERENCE = {"部门": 0, "单位": 1}
+
+
+def compared_disclosures(
+    metrics: pl.DataFrame, unit_keys: list[str], family: str, fiscal_year: int | None
+) -> pl.DataFrame:
+    """One disclosure per chosen unit, in the order chosen: of ``family`` only (never 预算 beside 决算), of
+    ``fiscal_year`` (each unit's latest when None); where a unit has both, its 部门 disclosure (which includes its
+    own 单位 one)."""
+    rows = with_unit_key(metrics).filter(pl.col("kind_family") == family, pl.col("unit_key").is_in(unit_keys))
+    if fiscal_year is not None:
+        rows = rows.filter(pl.col("fiscal_year") == fiscal_year)
+    picked = (
+        rows.with_columns(
+            scope_rank=pl.col("scope").replace_strict(SCOPE_PREFERENCE, default=9, return_dtype=pl.Int32),
+            chosen_order=pl.col("unit_key").replace_strict(
+                {key: i for i, key in enumerate(unit_keys)}, return_dtype=pl.Int32
+            ),
+        )
+        .sort(
+            ["chosen_order", "fiscal_year", "scope_rank", "document_id"],
+            descending=[False, True, False, False],
+        )
+        .unique("unit_key", keep="first", maintain_order=True)
+    )
+    assert picked.get_column("kind_family").n_unique() <= 1, "a comparison never mixes 预算 and 决算"
+    return with_derived(picked.drop("scope_rank", "chosen_order"))
+
+
+# --------------------------------------------------------------------------- search over subjects
+SEARCH_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class SubjectQuery:
+    text: str
+
+    @property
+    def cleaned(self) -> str:
+        return "".join(self.text.split())
+
+    @property
+    def is_code(self) -> bool:
+        """Digits only: a code prefix (``2080505``, ``208``, ``301``); anything else: a name substring."""
+        return self.cleaned.isdigit()
+
+
+SEARCH_COLUMNS = [
+    "classification",
+    "document_id",
+    "unit_id",
+    "unit_name",
+    "fiscal_year",
+    "document_kind",
+    "subject_code",
+    "subject_level",
+    "subject_name",
+    "total_amount",
+    "basic_amount",
+    "project_amount",
+    "personnel_amount",
+    "public_amount",
+    "source_document_id",
+    "source_location",
+]
+
+
+def search_subjects(snapshot: Snapshot, text: str) -> pl.DataFrame:
+    """Rows of the function breakdown (``fct_expenditure_by_function``) and of the economic breakdown of basic
+    spending (``fct_basic_expenditure_by_economic``) whose code starts with ``text`` (digits) or whose name
+    contains it, across every published disclosure: by code, then the largest amount first."""
+    query = SubjectQuery(text)
+    if not query.cleaned:
+        return pl.DataFrame(schema={c: pl.String for c in SEARCH_COLUMNS})
+    if query.is_code:
+        condition = pl.col("subject_code").str.starts_with(query.cleaned)
+    else:
+        condition = (
+            pl.col("subject_name").str.replace_all(r"\s", "").str.contains(query.cleaned, literal=True)
+        )
+    documents = snapshot.unit_metrics.select(
+        "document_id",
+        pl.col("unit_id").alias("metrics_unit_id"),
+        pl.col("unit_name").alias("metrics_unit_name"),
+        pl.col("fiscal_year").alias("metrics_fiscal_year"),
+        "document_kind",
+    )
+    parts = []
+    for classification, frame in (
+        ("function", snapshot.expenditure_by_function),
+        ("economic", snapshot.basic_by_economic),
+    ):
+        found = with_columns(
+            frame.filter(condition),
+            {c: pl.String for c in ("source_document_id",)}
+            | {c: MONEY for c in ("basic_amount", "project_amount", "personnel_amount", "public_amount")},
+        ).join(documents, on="document_id", how="inner")  # published disclosures only
+        parts.append(
+            found.select(
+                pl.lit(classification).alias("classification"),
+                "document_id",
+                pl.coalesce("unit_id", "metrics_unit_id").alias("unit_id"),
+                pl.coalesce("unit_name", "metrics_unit_name").alias("unit_name"),
+                pl.coalesce("fiscal_year", "metrics_fiscal_year").alias("fiscal_year"),
+                "document_kind",
+                "subject_code",
+                "subject_level",
+                "subject_name",
+                pl.col("total_amount").cast(MONEY),
+                pl.col("basic_amount").cast(MONEY),
+                pl.col("project_amount").cast(MONEY),
+                pl.col("personnel_amount").cast(MONEY),
+                pl.col("public_amount").cast(MONEY),
+                pl.col("source_document_id").cast(pl.String),
+                pl.col("source_location").cast(pl.String),
+            )
+        )
+    return pl.concat(parts).sort(
+        ["subject_code", "total_amount", "unit_name", "fiscal_year"],
+        descending=[False, True, False, True],
+        nulls_last=True,
     )

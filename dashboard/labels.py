@@ -22,6 +22,8 @@ APP = Label("部门预算看板", "Budget disclosures dashboard")
 OVERVIEW = Label("单位对比", "Compare units")
 UNIT = Label("单位详情", "Unit page")
 SOURCE = Label("原文", "Source text")
+COMPARE = Label("单位并列对比", "Side by side")
+SEARCH = Label("科目检索", "Search subjects")
 
 # --------------------------------------------------------------------------- filters and overview
 FILTERS = Label("筛选", "Filters")
@@ -34,16 +36,59 @@ UNREGISTERED = "（未登记 unregistered）"
 
 DISCLOSURES_SHOWN = Label("公开文件", "Disclosures shown")
 UNITS_SHOWN = Label("单位", "Units")
-TOTAL_SHOWN = Label("支出总计合计（万元）", "Total expenditure, sum (10k CNY; a unit inside its shown department counted once)")
+TOTAL_SHOWN = Label(
+    "支出总计合计（万元）",
+    "Total expenditure, sum (10k CNY; a unit inside its shown department counted once)",
+)
 WITH_WARNINGS = Label("有质量警告", "With quality warnings")
 
 RANKING = Label("人均人员经费排名", "Ranking on personnel cost per person")
+AXIS = Label("坐标轴", "Axis")
+AXIS_SCALES: dict[str, Label] = {
+    "linear": Label("线性", "linear"),
+    "log": Label("对数", "log scale"),
+    "clip": Label("截断离群值", "clip outliers"),
+}
 FUNCTION_MIX = Label("支出功能结构", "Function mix: 208 / 210 / 221 / other")
 BASIC_VS_PROJECT = Label("基本支出与项目支出", "Basic vs project spending")
 THREE_PUBLIC = Label("“三公”经费", "Three public expenses: share and parts")
 TABLE = Label("明细表", "The table (download as CSV)")
 OPEN_UNIT = Label("查看单位详情", "Open a unit page")
 DOWNLOAD_CSV = "下载 CSV · Download CSV"
+
+# why a per-capita figure is missing (data.per_capita_reason)
+NOT_AVAILABLE = "n/a"
+PER_CAPITA_REASONS: dict[str, Label] = {
+    "no_staff": Label("公开文件未列人数", "no staff count in the disclosure"),
+    "zero_staff": Label("人数为 0", "staff count is 0"),
+    "no_numerator": Label(
+        "公开文件未列分子（人员经费 / 工资福利支出）", "no numerator (personnel / 301) in the disclosure"
+    ),
+}
+
+
+def not_available(reason: str | None) -> str:
+    """``'n/a — 公开文件未列人数 no staff count in the disclosure'``."""
+    label = PER_CAPITA_REASONS.get(reason or "", Label("无数据", "no data"))
+    return f"{NOT_AVAILABLE} — {label.zh} {label.en}"
+
+
+# --------------------------------------------------------------------------- comparison and search
+KIND_FAMILY = Label("文件类型", "Budget or final accounts (never mixed)")
+KIND_FAMILIES: dict[str, str] = {"预算": "预算 budget", "决算": "决算 final accounts"}
+COMPARE_YEAR = Label("年度", "Fiscal year")
+LATEST_YEAR = "各单位最新 each unit's latest"
+COMPARE_UNITS = Label("选择 2–6 个单位", "Choose 2 to 6 units (by unit id or name)")
+COMPARE_FIGURES = Label("主要指标", "Figures, one column per unit")
+COMPARE_FUNCTION_MIX = Label("支出功能结构", "Function mix, one panel per unit")
+COMPARE_THREE_PUBLIC = Label("“三公”经费", "Three public expenses, one panel per unit")
+COMPARE_DISCLOSURES = Label("所用公开文件", "The disclosure compared for each unit")
+SEARCH_BOX = Label("科目编码（前缀）或名称", "Subject code (prefix) or name, e.g. 2080505 or 养老")
+SEARCH_RESULTS = Label("检索结果", "Units, years, amounts and where each was read")
+CLASSIFICATIONS: dict[str, str] = {
+    "function": "功能分类 function",
+    "economic": "经济分类（基本支出）economic (basic)",
+}
 
 # --------------------------------------------------------------------------- unit page
 CHOOSE_DISCLOSURE = Label("选择公开文件", "Choose a disclosure")
@@ -96,6 +141,9 @@ METRICS: dict[str, Label] = {
     "staff_basis": Label("人数口径", "Staff basis"),
     "per_capita_personnel": Label("人均人员经费", "Personnel / person"),
     "per_capita_wage_welfare": Label("人均工资福利", "Wages & welfare / person"),
+    "per_capita_note": Label("人均说明", "Per-capita note"),
+    "document_kind": Label("文件类型", "Kind"),
+    "unit_id": Label("单位标识", "Unit id"),
     "rank": Label("排名", "Rank"),
     "unit_page": Label("详情", "Unit page"),
     "document_id": Label("文件编号", "Document id"),
@@ -196,6 +244,11 @@ COLUMNS: dict[str, Label] = {
     "resolution": Label("处理", "Resolution"),
     "line": Label("行号", "Line"),
     "text": Label("内容", "Text"),
+    "classification": Label("分类", "Classification"),
+    "unit_name": Label("单位", "Unit"),
+    "fiscal_year": Label("年度", "Year"),
+    "document_kind": Label("文件类型", "Kind"),
+    "unit_page": Label("详情", "Unit page"),
 }
 
 MONEY_UNIT = "万元"

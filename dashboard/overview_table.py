@@ -9,6 +9,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import labels
+from dashboard.data import per_capita_reason
 
 MONEY_FORMAT = "%,.2f"
 PERCENT_FORMAT = "%.2f%%"
@@ -24,6 +25,7 @@ TABLE_COLUMNS: list[tuple[str, str]] = [
     ("quality", "text"),
     ("per_capita_personnel", "money"),
     ("per_capita_wage_welfare", "money"),
+    ("per_capita_note", "note"),
     ("in_service_staff", "count"),
     ("staff_basis", "text"),
     ("three_public_share", "percent"),
@@ -61,9 +63,26 @@ def quality_text(status: str | None, issue_count: int | None) -> str:
     return f"{text} · {issue_count}" if issue_count else text
 
 
+def per_capita_note(row: dict) -> str | None:
+    """ "n/a — <reason>" when a per-capita figure is missing (both share the reason when staff is missing)."""
+    notes = []
+    for column in labels.PER_CAPITA_DEFINITIONS:
+        reason = per_capita_reason(row, column)
+        if reason is not None:
+            text = labels.not_available(reason)
+            if reason == "no_numerator":
+                text = f"{labels.METRICS[column].zh}: {text}"
+            if text not in notes:
+                notes.append(text)
+    return "；".join(notes) or None
+
+
 def table_frame(shown: pl.DataFrame) -> pl.DataFrame:
     """The shown rows as the table displays and downloads them: labelled columns, shares in percent."""
     frame = shown.with_columns(
+        per_capita_note=pl.struct("in_service_staff", *labels.PER_CAPITA_DEFINITIONS).map_elements(
+            per_capita_note, return_dtype=pl.String, skip_nulls=False
+        ),
         quality=pl.struct("quality_status", "quality_issue_count").map_elements(
             lambda r: quality_text(r["quality_status"], r["quality_issue_count"]), return_dtype=pl.String
         ),
@@ -79,16 +98,33 @@ def table_frame(shown: pl.DataFrame) -> pl.DataFrame:
     return frame.select(columns)
 
 
+# pixel widths: a header wraps into the column's tooltip, the figures never get cut ("1,234,567.89")
+WIDTHS = {"money": 130, "percent": 100, "count": 70, "year": 70, "text": 120, "note": 230, "link": 80}
+WIDE_TEXT = {
+    "unit_name": 230,
+    "document_id": 150,
+    "quality": 130,
+    "staff_basis": 170,
+    "scope": 70,
+    "province": 110,
+}
+PINNED = {"rank", "unit_name"}  # stay in view while the table scrolls sideways
+
+
 def column_config() -> dict:
     config = {}
     for column, kind in TABLE_COLUMNS:
         name = header(column, kind)
+        width = WIDE_TEXT.get(column, WIDTHS.get(kind, 120))
+        pinned = column in PINNED
         if kind == "money":
-            config[name] = st.column_config.NumberColumn(name, format=MONEY_FORMAT)
+            config[name] = st.column_config.NumberColumn(name, format=MONEY_FORMAT, width=width)
         elif kind == "percent":
-            config[name] = st.column_config.NumberColumn(name, format=PERCENT_FORMAT)
+            config[name] = st.column_config.NumberColumn(name, format=PERCENT_FORMAT, width=width)
         elif kind in ("count", "year"):
-            config[name] = st.column_config.NumberColumn(name, format="%d")
+            config[name] = st.column_config.NumberColumn(name, format="%d", width=width, pinned=pinned)
         elif kind == "link":
-            config[name] = st.column_config.LinkColumn(name, display_text="打开 Open")
+            config[name] = st.column_config.LinkColumn(name, display_text="打开 Open", width=width)
+        else:
+            config[name] = st.column_config.TextColumn(name, width=width, pinned=pinned)
     return config

@@ -4,6 +4,9 @@ The Streamlit app (``app.py``) plus one route, ``/source-files/<name>``, that se
 published beside the read-only marts (``<published dir>/sources/<document_id>.<ext>``) — so a figure's link
 can open its PDF at ``#page=N`` — and the text conversions for download.  Only plain file names of that
 folder are served.
+
+It has no authentication: ``make dashboard`` binds it to 127.0.0.1 (``DASHBOARD_ADDRESS``); started by hand,
+pass ``--server.address 127.0.0.1`` too (Streamlit alone listens on every interface).
 """
 
 import streamlit as st

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
-from dashboard import labels
+from dashboard import formatting, labels
 from dashboard.data import PublicationMissing, Snapshot, file_version, published_file, read_snapshot
 from dashboard.labels import Label
 
@@ -55,7 +56,10 @@ def header_cell(label: Label) -> str:
 
 
 def text(value: object) -> str:
-    return html.escape("" if value is None else str(value))
+    """Escaped text; a missing value (None, NaN) reads "—", never ``None``/``nan``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return formatting.MISSING
+    return html.escape(str(value))
 
 
 def link(value: object, url: str | None, new_tab: bool = True) -> str:
@@ -111,6 +115,7 @@ TABLE_STYLE = """
 .budget-table .num { text-align: right; white-space: nowrap; }
 .budget-table .one-line { white-space: nowrap; }
 .budget-table .wide { min-width: 12rem; }
+.budget-table th.num, .budget-table th.one-line { white-space: normal; min-width: 4rem; }
 </style>
 """
 

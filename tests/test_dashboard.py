@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import html
 import io
+import json
+import math
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -366,3 +368,198 @@ def test_a_figure_of_a_disclosure_in_several_files_links_to_its_own_file():
     assert links.url("b.pdf, page 3") == "source-files/other.pdf#page=3"
     assert links.url("page 3", source_document_id="other") == "source-files/other.pdf#page=3"
     assert links.url("derived from 2 rows") is None
+
+
+# --------------------------------------------------------------------------- missing values, per capita n/a
+def test_missing_values_show_a_dash_and_units_without_staff_read_n_a(built, tmp_path, monkeypatch):
+    changed = tmp_path / "published" / "budget_marts.duckdb"
+    changed.parent.mkdir()
+    changed.write_bytes(built.published.read_bytes())
+    [first] = built.rows("SELECT document_id FROM marts.unit_metrics ORDER BY document_id LIMIT 1")
+    con = duckdb.connect(str(changed))
+    try:
+        con.execute(
+            "UPDATE marts.unit_metrics SET in_service_staff = NULL, per_capita_personnel = NULL, "
+            "per_capita_wage_welfare = NULL WHERE document_id = ?",
+            [first["document_id"]],
+        )
+    finally:
+        con.close()
+    monkeypatch.setenv("BUDGET_PUBLISHED", str(changed))
+    at = run(AppTest.from_file(str(APP), default_timeout=60))
+    assert at.dataframe[0].proto.placeholder == formatting.MISSING  # never "None"
+    table = at.dataframe[0].value
+    notes = dict(zip(table[header("document_id")], table[header("per_capita_note")], strict=True))
+    assert notes[first["document_id"]] == "n/a — 公开文件未列人数 no staff count in the disclosure"
+    assert all(
+        v is None or (isinstance(v, float) and math.isnan(v))
+        for k, v in notes.items()
+        if k != first["document_id"]
+    )  # null: shown "—"
+    from dashboard import charts
+
+    chart = charts.per_capita(ranked(read_snapshot(changed).unit_metrics, "per_capita_personnel")).to_dict()
+    assert any(
+        layer["mark"]["type"] == "text" for layer in chart["layer"]
+    )  # the n/a text beside the empty row
+    assert "n/a — 公开文件未列人数 no staff count in the disclosure" in json.dumps(chart, ensure_ascii=False)
+    open_unit(at, first["document_id"])
+    assert metric(at, "人均人员经费") == labels.NOT_AVAILABLE
+    shown_text = visible_text(page_html(at)) + " ".join(m.value for m in at.metric)
+    assert not re.findall(r".{40}\b(?:None|nan|NaN)\b.{20}", shown_text)
+
+
+def test_the_ranking_axis_can_be_log_or_clipped(app):
+    at = run(app)
+    for scale in ("log", "clip", "linear"):
+        at.radio(key="ranking_axis").set_value(scale)
+        run(at)
+        assert len(at.get("vega_lite_chart")) == 4
+    from dashboard.charts import clip_limit
+
+    assert clip_limit([10, 11, 12, 13, 12, 175]) is not None and clip_limit([10, 11, 12, 13]) is None
+
+
+# --------------------------------------------------------------------------- URL query
+def test_filters_round_trip_through_the_url(app, built):
+    at = run(app)
+    [top] = built.rows(
+        "SELECT province, count(*) AS n FROM marts.unit_metrics GROUP BY province ORDER BY n DESC, province LIMIT 1"
+    )
+    at.multiselect(key="filter_province").select(top["province"])
+    at.radio(key="rank_by").set_value("per_capita_wage_welfare")
+    at.radio(key="ranking_axis").set_value("log")
+    run(at)
+    assert at.query_params == {"province": top["province"], "rank": "wage_welfare", "axis": "log"}
+    shown = shown_ids(at)
+
+    again = AppTest.from_file(str(APP), default_timeout=60)
+    again.query_params.update(at.query_params)
+    run(again)
+    assert again.multiselect(key="filter_province").value == [top["province"]]
+    assert again.radio(key="rank_by").value == "per_capita_wage_welfare"
+    assert again.radio(key="ranking_axis").value == "log"
+    assert shown_ids(again) == shown
+    assert again.query_params == at.query_params
+
+    # unknown values in the URL are dropped, the page still renders
+    bad = AppTest.from_file(str(APP), default_timeout=60)
+    bad.query_params.update({"province": "火星", "year": "1900", "rank": "nonsense"})
+    run(bad)
+    assert bad.multiselect(key="filter_province").value == []
+    assert len(shown_ids(bad)) == len(built.rows("SELECT 1 FROM marts.unit_metrics"))
+
+
+# --------------------------------------------------------------------------- comparison
+COMPARE_PAGE = "views/compare.py"
+SEARCH_PAGE = "views/search.py"
+
+
+def test_comparison_of_two_units_shows_their_figures_side_by_side(app, built):
+    first, second = built.rows(
+        "SELECT * FROM marts.unit_metrics WHERE document_kind LIKE '%预算' ORDER BY unit_id LIMIT 2"
+    )
+    at = run(app)
+    at.switch_page(COMPARE_PAGE)
+    run(at)
+    assert at.info, "fewer than two units: a hint"
+    at.multiselect(key="compare_units").set_value([first["unit_id"], second["unit_id"]])
+    run(at)
+    assert at.query_params["unit"] == [first["unit_id"], second["unit_id"]]
+    rows = {row[0]: row for row in table_rows(at, "compare-table")}
+    [markup] = [m.value for m in at.markdown if 'id="compare-table"' in m.value]
+    head = visible_text(markup.split("<tbody>")[0])
+    assert head.index(first["unit_name"]) < head.index(second["unit_name"])  # one column per unit, in order
+    for column in ("total_expenditure", "basic_expenditure", "project_expenditure", "three_public_total"):
+        label = labels.METRICS[column]
+        assert rows[f"{label.zh} {label.en}"][2:] == [
+            formatting.money(first[column]),
+            formatting.money(second[column]),
+        ]
+    staff = labels.METRICS["in_service_staff"]
+    assert rows[f"{staff.zh} {staff.en}"][2:] == [
+        formatting.count(first["in_service_staff"]),
+        formatting.count(second["in_service_staff"]),
+    ]
+    share = labels.METRICS["share_208"]
+    assert rows[f"{share.zh} {share.en}"][2:] == [
+        formatting.share(first["share_208"]),
+        formatting.share(second["share_208"]),
+    ]
+    assert len(at.get("vega_lite_chart")) == 2  # function mix and 三公, one panel per unit
+    documents = table_rows(at, "compare-documents")
+    assert [r[-1] for r in documents] == [first["document_id"], second["document_id"]]
+
+    # the chosen units come back from the URL
+    again = AppTest.from_file(str(APP), default_timeout=60)
+    again.switch_page(COMPARE_PAGE)
+    again.query_params.update(at.query_params)
+    run(again)
+    assert again.multiselect(key="compare_units").value == [first["unit_id"], second["unit_id"]]
+    assert table_rows(again, "compare-table") == table_rows(at, "compare-table")
+
+
+def test_a_comparison_never_mixes_budgets_and_final_accounts():
+    from dashboard.data import UNIT_METRICS_COLUMNS, comparable_units, compared_disclosures, with_columns
+
+    metrics = with_columns(
+        pl.DataFrame(
+            {
+                "document_id": ["a", "b", "c", "d"],
+                "unit_id": ["甲", "乙", "甲", "乙"],
+                "unit_name": ["甲", "乙", "甲", "乙"],
+                "fiscal_year": [2024, 2024, 2024, 2023],
+                "document_kind": ["部门预算", "部门预算", "部门决算", "单位决算"],
+                "scope": ["部门", "部门", "部门", "单位"],
+            }
+        ),
+        UNIT_METRICS_COLUMNS,
+    )
+    budgets = compared_disclosures(metrics, ["乙", "甲"], "预算", None)
+    assert budgets.get_column("document_id").to_list() == ["b", "a"]
+    accounts = compared_disclosures(metrics, ["甲", "乙"], "决算", None)
+    assert accounts.get_column("document_id").to_list() == ["c", "d"]
+    assert compared_disclosures(metrics, ["甲", "乙"], "决算", 2024).get_column("document_id").to_list() == [
+        "c"
+    ]
+    assert [u.unit_key for u in comparable_units(metrics, "决算", 2023)] == ["乙"]
+
+
+# --------------------------------------------------------------------------- search
+def test_search_by_code_lists_the_units_that_print_it(app, built):
+    expected = built.rows(
+        "SELECT f.*, m.document_kind FROM marts.fct_expenditure_by_function f JOIN marts.unit_metrics m "
+        "USING (document_id) WHERE f.subject_code LIKE '2080505%' ORDER BY f.subject_code, f.total_amount DESC"
+    )
+    assert expected, "the seeds print 2080505"
+    at = run(app)
+    at.switch_page(SEARCH_PAGE)
+    run(at)
+    at.text_input(key="search_q").input("2080505")
+    run(at)
+    assert at.query_params["q"] == "2080505"
+    rows = table_rows(at, "search-function")
+    assert [(r[2], r[5], r[-2]) for r in rows] == [
+        (e["unit_name"], formatting.money(e["total_amount"]), e["source_location"]) for e in expected
+    ]
+    assert all(r[0].startswith("2080505") for r in rows)
+    assert f"**{len({e['unit_name'] for e in expected})}** 个单位 units" in page_html(at)
+    markup = page_html(at)
+    top = expected[0]
+    url = sources.viewer_url(top["document_id"], int(top["source_location"].split()[1]))
+    assert f'href="{html.escape(url)}"' in markup
+
+    # by name, over both classifications (301 economic rows too)
+    at.text_input(key="search_q").input("住房公积金")
+    run(at)
+    economic = built.rows(
+        "SELECT count(*) AS n FROM marts.fct_basic_expenditure_by_economic WHERE subject_name LIKE '%住房公积金%'"
+    )[0]["n"]
+    assert len(table_rows(at, "search-economic")) == economic
+
+    # from the URL
+    again = AppTest.from_file(str(APP), default_timeout=60)
+    again.switch_page(SEARCH_PAGE)
+    again.query_params["q"] = "2080505"
+    run(again)
+    assert table_rows(again, "search-function") == rows

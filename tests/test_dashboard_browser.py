@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -220,3 +221,58 @@ def test_overview_filter_unit_page_and_source_in_a_browser(built, dashboard_url,
     assert response.status == 200
     assert response.body() == (built.raw / document["file_name"]).read_bytes()
     assert page.request.get(f"{dashboard_url}/source-files/..%2Fbudget_marts.duckdb").status in (400, 404)
+
+
+def test_comparison_and_search_in_a_browser(built, dashboard_url, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    first, second = built.rows(
+        "SELECT * FROM marts.unit_metrics WHERE document_kind LIKE '%预算' ORDER BY unit_id LIMIT 2"
+    )
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+
+    # the comparison, straight from its URL: the units come back from the query
+    query = urllib.parse.urlencode([("unit", first["unit_id"]), ("unit", second["unit_id"])])
+    page.goto(f"{dashboard_url}/compare?{query}")
+    table = page.locator("#compare-table")
+    table.wait_for(timeout=UI_TIMEOUT)
+    _no_exception(page)
+    headers = table.locator("thead th").all_inner_texts()
+    assert first["unit_name"] in headers[2] and second["unit_name"] in headers[3]
+    total = table.locator("tbody tr").filter(has_text="Total expenditure").locator("td").all_inner_texts()
+    assert total[2:] == [
+        formatting.money(first["total_expenditure"]),
+        formatting.money(second["total_expenditure"]),
+    ]
+    page.get_by_test_id("stVegaLiteChart").nth(1).wait_for(timeout=UI_TIMEOUT)
+    assert page.get_by_test_id("stVegaLiteChart").count() == 2
+    _screenshot(page, "dashboard_compare.png")
+
+    # the search box: which units spend on 2080505
+    expected = built.rows(
+        "SELECT * FROM marts.fct_expenditure_by_function WHERE subject_code LIKE '2080505%' "
+        "ORDER BY subject_code, total_amount DESC"
+    )
+    page.goto(f"{dashboard_url}/search")
+    box = page.get_by_label(labels.SEARCH_BOX.short)
+    box.wait_for(timeout=UI_TIMEOUT)
+    box.fill("2080505")
+    box.press("Enter")
+    results = page.locator("#search-function tbody tr")
+    results.first.wait_for(timeout=UI_TIMEOUT)
+    _no_exception(page)
+    assert results.count() == len(expected)
+    for i, fact in enumerate(expected):
+        cells = results.nth(i).locator("td").all_inner_texts()
+        assert cells[2] == fact["unit_name"] and cells[5] == formatting.money(fact["total_amount"])
+    page.wait_for_url("**/search?q=2080505", timeout=UI_TIMEOUT)  # the query is kept in the URL
+    _screenshot(page, "dashboard_search.png")
+
+    # at 1400 px the overview's charts hold their legends (nothing drawn past a chart's edge)
+    page.goto(f"{dashboard_url}/?axis=log")
+    page.get_by_test_id("stVegaLiteChart").nth(3).wait_for(timeout=UI_TIMEOUT)
+    page.wait_for_timeout(1500)
+    overflow = page.evaluate(
+        "[...document.querySelectorAll('[data-testid=stVegaLiteChart]')].map(e => e.scrollWidth - e.clientWidth)"
+    )
+    assert overflow == [0, 0, 0, 0]
+    assert page.get_by_role("radio", name=labels.AXIS_SCALES["log"].short).is_checked()

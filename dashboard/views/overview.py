@@ -7,35 +7,52 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, formatting, labels, ui
+from dashboard import charts, formatting, labels, ui, url_state
 from dashboard.data import Filters, filter_metrics, filter_options, ranked
 from dashboard.overview_table import column_config, table_frame
 
 UNIT_PAGE = "views/unit.py"
 
 
+# the filters and their URL parameters (``?province=四川省&year=2024&rank=wage_welfare&axis=log``)
+FILTER_PARAMS = {
+    "filter_province": "province",
+    "filter_region": "region",
+    "filter_year": "year",
+    "filter_scope": "scope",
+}
+RANK_PARAM = "rank"
+RANK_VALUES = {"per_capita_personnel": "personnel", "per_capita_wage_welfare": "wage_welfare"}
+AXIS_PARAM = "axis"
+
+
+def _multiselect(label: labels.Label, options: list, key: str, **kwargs) -> list:
+    url_state.restore_many(key, FILTER_PARAMS[key], options)
+    values = st.multiselect(label.short, options, key=key, **kwargs)
+    url_state.keep(FILTER_PARAMS[key], values)
+    return values
+
+
 def sidebar_filters(metrics: pl.DataFrame) -> Filters:
     with st.sidebar:
         st.header(labels.FILTERS.zh)
         st.caption(labels.FILTERS.en)
-        provinces = st.multiselect(
-            labels.PROVINCE.short,
+        provinces = _multiselect(
+            labels.PROVINCE,
             filter_options(metrics, "province"),
             format_func=lambda v: v or labels.UNREGISTERED,
             key="filter_province",
         )
         in_provinces = filter_metrics(metrics, Filters(provinces=tuple(provinces)))
-        regions = st.multiselect(
-            labels.REGION.short,
+        regions = _multiselect(
+            labels.REGION,
             filter_options(in_provinces, "region"),
             format_func=lambda v: v or labels.UNREGISTERED,
             key="filter_region",
         )
-        years = st.multiselect(
-            labels.FISCAL_YEAR.short, filter_options(metrics, "fiscal_year"), key="filter_year"
-        )
-        scopes = st.multiselect(
-            labels.SCOPE.short,
+        years = _multiselect(labels.FISCAL_YEAR, filter_options(metrics, "fiscal_year"), key="filter_year")
+        scopes = _multiselect(
+            labels.SCOPE,
             filter_options(metrics, "scope"),
             format_func=lambda v: v or "—",
             key="filter_scope",
@@ -43,6 +60,41 @@ def sidebar_filters(metrics: pl.DataFrame) -> Filters:
     return Filters(
         provinces=tuple(provinces), regions=tuple(regions), fiscal_years=tuple(years), scopes=tuple(scopes)
     )
+
+
+def rank_choice() -> str:
+    options = list(labels.PER_CAPITA_DEFINITIONS)
+    by_param = {v: k for k, v in RANK_VALUES.items()}
+    url_state.restore_one("rank_by", RANK_PARAM, options, parse=lambda text: by_param.get(text, text))
+    rank_by = st.radio(
+        labels.RANK_BY.short,
+        options,
+        format_func=lambda c: (
+            f"{labels.METRICS[c].zh}（{labels.PER_CAPITA_DEFINITIONS[c].zh}）"
+            f" · {labels.PER_CAPITA_DEFINITIONS[c].en}"
+        ),
+        horizontal=True,
+        key="rank_by",
+    )
+    url_state.keep(RANK_PARAM, RANK_VALUES[rank_by], default=RANK_VALUES[options[0]])
+    return rank_by
+
+
+def axis_choice() -> str:
+    options = list(labels.AXIS_SCALES)
+    url_state.restore_one("ranking_axis", AXIS_PARAM, options)
+    scale = st.radio(
+        labels.AXIS.short,
+        options,
+        format_func=lambda s: labels.AXIS_SCALES[s].short,
+        horizontal=True,
+        key="ranking_axis",
+        help="对数坐标或截断坐标（上 Tukey 界 Q3 + 1.5 × IQR）使离群值不再压扁其他单位。  \n"
+        "A log scale, or an axis clipped at the upper Tukey fence (Q3 + 1.5 × IQR; clipped bars are marked ▶), "
+        "keeps one outlier from squashing the others.",
+    )
+    url_state.keep(AXIS_PARAM, scale, default=options[0])
+    return scale
 
 
 def summary(shown: pl.DataFrame) -> None:
@@ -62,16 +114,7 @@ def render() -> None:
     ui.page_setup()
     ui.title(labels.OVERVIEW)
     filters = sidebar_filters(snapshot.unit_metrics)
-    rank_by = st.radio(
-        labels.RANK_BY.short,
-        list(labels.PER_CAPITA_DEFINITIONS),
-        format_func=lambda c: (
-            f"{labels.METRICS[c].zh}（{labels.PER_CAPITA_DEFINITIONS[c].zh}）"
-            f" · {labels.PER_CAPITA_DEFINITIONS[c].en}"
-        ),
-        horizontal=True,
-        key="rank_by",
-    )
+    rank_by = rank_choice()
     shown = ranked(filter_metrics(snapshot.unit_metrics, filters), rank_by)
     summary(shown)
     if shown.is_empty():
@@ -84,7 +127,28 @@ def render() -> None:
         "Two definitions: personnel expenditure ÷ staff, wages & welfare (class 301) ÷ staff; the staff basis "
         "(in service, or fiscally funded where only that is stated) is in the table. ⚠ = quality warnings."
     )
-    st.altair_chart(charts.per_capita(shown), width="stretch")
+    scale = axis_choice()
+    if (
+        scale == "clip"
+        and charts.clip_limit(
+            [
+                float(v)
+                for c in labels.PER_CAPITA_DEFINITIONS
+                for v in shown.get_column(c).drop_nulls().to_list()
+            ]
+        )
+        is None
+    ):
+        st.caption("没有离群值可截断。 No outlier to clip: the axis is the full one.")
+    st.altair_chart(charts.per_capita(shown, scale), width="stretch")
+    missing = shown.filter(
+        pl.col("per_capita_personnel").is_null() | pl.col("per_capita_wage_welfare").is_null()
+    )
+    if missing.height:
+        st.caption(
+            "无人均数的单位标为 n/a 并注明原因（见表“人均说明”）。  \n"
+            "Units without a per-capita figure read n/a with the reason (see the table's per-capita note)."
+        )
 
     left, right = st.columns(2)
     with left:
@@ -98,7 +162,14 @@ def render() -> None:
 
     ui.section(labels.TABLE)
     table = table_frame(shown)
-    st.dataframe(table, hide_index=True, column_config=column_config(), key="overview_table")
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config=column_config(),
+        key="overview_table",
+        width="stretch",
+        placeholder=formatting.MISSING,
+    )
     ui.download_csv(table, "budget_units.csv", key="overview_csv")
 
     ui.section(labels.OPEN_UNIT)

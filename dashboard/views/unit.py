@@ -10,7 +10,15 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, formatting, labels, sources, ui
-from dashboard.data import Snapshot, economic_tree, figures_of, function_tree, issues_of, unit_choices
+from dashboard.data import (
+    Snapshot,
+    economic_tree,
+    figures_of,
+    function_tree,
+    issues_of,
+    per_capita_reason,
+    unit_choices,
+)
 from dashboard.labels import Label
 from dashboard.sources import SourceLinks
 
@@ -61,7 +69,15 @@ def source_link(links: SourceLinks, location: str | None, source_document_id: st
 def figure_cells(label: Label, figure: dict | None, links: SourceLinks) -> list[str]:
     """指标 | 数值 | 单位 | 出处 | 来源说明 | 取得方式 | 冲突."""
     if figure is None:
-        return [ui.header_cell(label), formatting.MISSING, "", "", "", "", ""]
+        return [
+            ui.header_cell(label),
+            formatting.MISSING,
+            "",
+            formatting.MISSING,
+            formatting.MISSING,
+            formatting.MISSING,
+            "",
+        ]
     headcount = figure.get("value_kind") == "headcount"
     return [
         ui.header_cell(label),
@@ -184,12 +200,16 @@ def key_metrics(metrics: dict, figures: dict[str, dict]) -> None:
     cells[3].metric(
         "人数 Staff", formatting.count(metrics["in_service_staff"]), help=f"人数口径 basis: {basis}"
     )
+    reason = per_capita_reason(metrics, "per_capita_personnel")
+    wage_reason = per_capita_reason(metrics, "per_capita_wage_welfare")
     cells[4].metric(
         "人均人员经费 Personnel / person (万元)",
-        formatting.money(metrics["per_capita_personnel"]),
+        formatting.money(metrics["per_capita_personnel"]) if reason is None else labels.NOT_AVAILABLE,
         help=f"人员经费 ÷ 人数 personnel ÷ staff; 工资福利/人 wages & welfare per person: "
-        f"{formatting.money(metrics['per_capita_wage_welfare'])}",
+        f"{formatting.money(metrics['per_capita_wage_welfare']) if wage_reason is None else labels.not_available(wage_reason)}",
     )
+    if reason is not None:
+        cells[4].caption(labels.not_available(reason))
     cells[5].metric(
         "“三公”经费 Three public (万元)",
         formatting.money(metrics["three_public_total"]),
@@ -412,9 +432,9 @@ def issue_title(issue: dict) -> str:
     return f"{ui.text(severity)}<br><small>{ui.text(issue['rule'])}</small>"
 
 
-def where(issue: dict) -> str:
+def where(issue: dict) -> str | None:
     parts = [issue.get("table_kind") or issue.get("figure"), issue.get("row_key"), issue.get("column_key")]
-    return " · ".join(str(p) for p in parts if p)
+    return " · ".join(str(p) for p in parts if p) or None
 
 
 def quality_section(snapshot: Snapshot, document_id: str, links: SourceLinks) -> None:
@@ -428,7 +448,7 @@ def quality_section(snapshot: Snapshot, document_id: str, links: SourceLinks) ->
             ui.text(where(row)),
             issue_value(row["expected"], row["value_unit"]),
             issue_value(row["found"], row["value_unit"]),
-            f"{issue_value(row['difference'], row['value_unit'], signed=True)} {ui.text(row['value_unit'])}",
+            f"{issue_value(row['difference'], row['value_unit'], signed=True)} {ui.text(row['value_unit'] or '')}".strip(),
             ui.text(row["detail"]),
             ui.text(row["resolution"]),
         ]
