@@ -1,11 +1,16 @@
 """``budget-warehouse build``: the whole pipeline in this process, with the schedule's asset definitions.
 
+0. take the warehouse's build lock (``defs.build_lock``; another build running: ``BuildBusy``, exit status 3,
+   naming it) and open the warehouse once (held by another process: ``BuildBusy`` naming that process); then
+   undo what a killed build left — its Dagster runs and ``duckdb_writer`` slots (``defs.instance_hygiene``),
+   the copy dbt was building (``defs.marts.aside``), the publisher's temporary files — and say so;
 1. register a ``disclosures`` partition per file of the raw folder (and drop those of departed files);
 2. materialise ``raw_disclosure`` (and its checks) for each file — loaded or quarantined;
 3. forget documents whose file left the folder;
 4. materialise the dbt assets (``dbt build``: seeds, models, tests), then — only when dbt succeeded —
    ``published_marts``: the read-only copy of the marts that the dashboard and BI tools read;
-5. summarise: documents loaded / quarantined and the comparison table of ``marts.unit_metrics``.
+5. summarise: documents loaded / quarantined and the comparison table of ``marts.unit_metrics`` (read into
+   the report while the lock is held, so it is this build's); keep the Dagster runs of the newest builds only.
 
 Progress goes to a ``BuildProgress``: ``PlainProgress`` (one line per file with its count, the elapsed time and
 an estimate of the time left; a line when dbt starts and when it ends) or ``RichProgress`` (bars on a rich
@@ -32,17 +37,20 @@ from typing import Protocol, Self
 
 import dagster as dg
 
+from dagster_project.defs.build_lock import BUSY, BuildBusy, WarehouseBusy, probe_warehouse, warehouse_lock
 from dagster_project.defs.extraction.loading import (
     LOADED,
     QUARANTINED,
     LoadOutcome,
     forget_departed_documents,
 )
+from dagster_project.defs.instance_hygiene import build_tags, prune_history, release_dead_runs
+from dagster_project.defs.marts.aside import clear_aside
 from dagster_project.defs.raw_documents.partitions import sync_disclosure_partitions
 from dagster_project.defs.resources import warehouse_connection
 from dagster_project.defs.settings import WarehouseSettings
-from dagster_project.publish import PUBLISHED_MARTS_ASSET
-from dagster_project.summary import print_summary
+from dagster_project.publish import PUBLISHED_MARTS_ASSET, remove_leftovers
+from dagster_project.summary import issue_rows, print_summary, unit_metrics_rows
 
 DBT_TAIL_LINES = 40  # dbt log lines shown when dbt build fails
 MESSAGE_CHARS = 400
@@ -64,6 +72,9 @@ class BuildReport:
     dbt_summary: str = ""  # dbt's "PASS=… WARN=… ERROR=…" line
     failing_tests: list[str] = field(default_factory=list)  # dbt tests (severity warn) that did not pass
     phases: dict[str, float] = field(default_factory=dict)  # seconds: extract_load, dbt, publish, total
+    recovered: list[str] = field(default_factory=list)  # what was cleaned up after a killed build, and retention
+    unit_metrics: tuple[list[str], list[dict]] | str | None = None  # marts.unit_metrics, read under the lock
+    issues: list[dict] | str | None = None  # quality issues per document, read under the lock
 
     @property
     def ok(self) -> bool:
@@ -241,35 +252,78 @@ def build_warehouse(
 
     started = time.monotonic()
     settings = settings or WarehouseSettings.from_env()
-    instance = instance or default_instance()
     progress = progress or PlainProgress(echo)
-    defs = build_definitions(settings)
-    run_config = {} if verbose else QUIET_RUN_CONFIG
     report = BuildReport(settings=settings)
+    with contextlib.ExitStack() as stack:
+        try:
+            lock = stack.enter_context(warehouse_lock(settings.warehouse_path))
+            probe_warehouse(settings.warehouse_path)
+        except BuildBusy as exc:
+            progress.note(f"build refused (exit status {BUSY}): {exc}")
+            raise
+        instance = instance or default_instance()
+        _recover(lock, settings, instance, report, progress)
+        tags = build_tags()
+        defs = build_definitions(settings)
+        run_config = {} if verbose else QUIET_RUN_CONFIG
 
-    loading = time.monotonic()
-    files = defs.resources["raw_folder"].files()
-    progress.note(f"raw folder {settings.raw_dir}: {len(files)} file(s); warehouse {settings.warehouse_path}")
-    sync_disclosure_partitions(instance, [path.name for path in files])
-    _load_each_file(defs.resolve_job_def("load_disclosures"), files, instance, run_config, report, progress)
-
-    with warehouse_connection(defs.resources["duckdb"]) as con:
-        report.forgotten = forget_departed_documents(con, files)
-    if report.forgotten:
-        progress.note(
-            f"removed {len(report.forgotten)} document(s) whose file left the folder: {', '.join(report.forgotten)}"
+        loading = time.monotonic()
+        files = defs.resources["raw_folder"].files()
+        progress.note(f"raw folder {settings.raw_dir}: {len(files)} file(s); warehouse {settings.warehouse_path}")
+        sync_disclosure_partitions(instance, [path.name for path in files])
+        _load_each_file(
+            defs.resolve_job_def("load_disclosures"), files, instance, run_config, report, progress, tags
         )
-    report.phases["extract_load"] = time.monotonic() - loading
 
-    if report.failed_loads:
-        progress.note("dbt build skipped: the load failed")
-    else:
-        _build_marts(defs.resolve_job_def("build_marts"), instance, run_config, report, progress, verbose)
+        with warehouse_connection(defs.resources["duckdb"]) as con:
+            report.forgotten = forget_departed_documents(con, files)
+        if report.forgotten:
+            progress.note(
+                f"removed {len(report.forgotten)} document(s) whose file left the folder: "
+                f"{', '.join(report.forgotten)}"
+            )
+        report.phases["extract_load"] = time.monotonic() - loading
+
+        if report.failed_loads:
+            progress.note("dbt build skipped: the load failed")
+        else:
+            _build_marts(
+                defs.resolve_job_def("build_marts"), instance, run_config, report, progress, verbose, tags
+            )
+        if report.marts_are_current:
+            # read under the lock: the summary shows this build's marts, never those of a build that follows
+            report.unit_metrics = unit_metrics_rows(settings.warehouse_path)
+            report.issues = issue_rows(settings.warehouse_path)
+        pruned = prune_history(instance)
+        if pruned:
+            report.recovered.append(f"Dagster: deleted {pruned} run(s) of older builds (history retention)")
     report.phases["total"] = time.monotonic() - started
 
     if summary:
         print_summary(report, echo)
     return report
+
+
+def _recover(lock, settings: WarehouseSettings, instance, report: BuildReport, progress: BuildProgress) -> None:
+    """Undo what a killed build left, and say what was done: its lock, its Dagster runs and pool slots, the
+    copy dbt was building, the publisher's temporary files."""
+    notes: list[str] = []
+    if lock.took_over:
+        holder = lock.took_over
+        notes.append(
+            f"took over the build lock left by pid {holder.get('pid', '?')} (started {holder.get('started_at', '?')}"
+            " UTC), which is gone: that build was killed or crashed"
+        )
+    notes.extend(release_dead_runs(instance).lines())
+    if clear_aside(settings.warehouse_path):
+        notes.append("removed the copy of the warehouse a killed build's dbt was building (.building/)")
+    leftovers = remove_leftovers(settings.published_file)
+    if leftovers:
+        notes.append(f"removed {len(leftovers)} temporary file(s) of a killed publish: "
+                     + ", ".join(p.name for p in leftovers))
+    for line in notes:
+        progress.note(line)
+    report.recovered.extend(notes)
 
 
 def _load_each_file(
@@ -279,17 +333,20 @@ def _load_each_file(
     run_config,
     report: BuildReport,
     progress: BuildProgress,
+    tags: dict[str, str] | None = None,
 ) -> None:
     progress.files_started(len(files))
     for i, path in enumerate(files, 1):
         result = job.execute_in_process(
-            partition_key=path.name, instance=instance, run_config=run_config, raise_on_error=False
+            partition_key=path.name, instance=instance, run_config=run_config, raise_on_error=False, tags=tags
         )
         prefix = f"[{i}/{len(files)}] {path.name} …"
         if not result.success:
             error = _failure_message(result)
             report.failed_loads.append(f"{path.name}: {error}")
             progress.file_done(i, len(files), f"{prefix} FAILED: {error}", notable=True)
+            if error.startswith(WarehouseBusy.__name__):  # another process took the file: stop, don't wait
+                raise BuildBusy(error.removeprefix(f"{WarehouseBusy.__name__}: "))
             continue
         outcome = _outcome_from(result, path.name)
         report.outcomes.append(outcome)
@@ -306,12 +363,15 @@ def _build_marts(
     report: BuildReport,
     progress: BuildProgress,
     verbose: bool,
+    tags: dict[str, str] | None = None,
 ) -> None:
     progress.dbt_started()
     started = time.monotonic()
     dbt_output = _LineWriter(progress.dbt_line)  # dagster-dbt echoes dbt's log to stdout: keep it unless dbt fails
     with contextlib.nullcontext() if verbose else contextlib.redirect_stdout(dbt_output):
-        result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance, run_config=run_config, raise_on_error=False, tags=tags
+        )
     report.dbt_ran = True
     publishing = _step_seconds(instance, result.run_id, PUBLISHED_MARTS_ASSET)
     report.phases["dbt"] = time.monotonic() - started - publishing

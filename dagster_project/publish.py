@@ -125,6 +125,7 @@ def publish_marts(
     if not warehouse_path.exists():
         raise PublishError(f"no warehouse at {warehouse_path}")
     published_file.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(published_file)
     published_at = datetime.now(UTC).replace(tzinfo=None)
     tmp = published_file.parent / (
         f".{published_file.stem}-{published_at:%Y%m%dT%H%M%S%f}-{os.getpid()}{TMP_SUFFIX}"
@@ -154,6 +155,60 @@ def publish_marts(
     return Publication(
         path=published_file, published_at=published_at, table_rows=table_rows, source_files=copied
     )
+
+
+def remove_leftovers(published_file: Path) -> list[Path]:
+    """Remove what a publisher (or a release export) killed half-way left in the published folder; returns it.
+
+    ``.<stem>-<stamp>-<pid>.duckdb.tmp`` (+ ``.wal``), ``.release-<stamp>-<pid>.tmp`` / ``.old`` (folders of
+    ``dagster_project.export``) and ``sources/.<name>.tmp`` (a source copy): each is removed when the process
+    named in it is gone (or is this one: a name from an earlier process with a reused pid).  The published
+    file and ``release/`` themselves are only ever replaced by a rename, so they are never half-written.
+    """
+    folder = Path(published_file).parent
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for path in folder.iterdir():
+        name = path.name
+        if not name.startswith("."):
+            continue
+        if name.endswith((TMP_SUFFIX, TMP_SUFFIX + ".wal")):
+            stem = name.removesuffix(".wal").removesuffix(TMP_SUFFIX)
+        elif name.endswith((".tmp", ".old")) and path.is_dir():
+            stem = name[: -len(".tmp")]
+        else:
+            continue
+        pid = stem.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            _remove(path)
+            removed.append(path)
+    sources = sources_dir(published_file)
+    if sources.is_dir():
+        for path in sources.iterdir():
+            if path.name.startswith(".") and path.name.endswith(".tmp"):
+                _remove(path)
+                removed.append(path)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # written by an earlier process that had this pid: this one is not publishing yet
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def read_publication(published_file: Path) -> dict[str, object] | None:

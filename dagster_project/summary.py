@@ -3,7 +3,8 @@ from ``marts.unit_metrics`` — as rich tables (``summary_renderables``; rich me
 one JSON-ready dict (``summary_dict``).
 
 The comparison table and the quality issues are shown only when the marts are this build's (dbt ran and
-succeeded).  After a failed load or a failed dbt build the warehouse still holds the previous build's marts:
+succeeded); the build reads them into the report while it still holds the build lock (``BuildReport.unit_metrics``,
+``.issues``), so a build that starts right after cannot put its marts in this build's summary.  After a failed load or a failed dbt build the warehouse still holds the previous build's marts:
 the summary says the build failed and names the previous publication instead of showing those as new.
 
 Reads whatever columns the mart has: a column that is not there yet prints as "—" and is named once.
@@ -76,15 +77,17 @@ def summary_renderables(report: BuildReport) -> list[RenderableType]:
     phases = phase_line(report)
     if phases:
         out.append(Text(f"time: {phases}"))
+    for note in report.recovered:
+        out.append(Text(f"  recovered: {note}"))
     out.append(Text(""))
     if not report.marts_are_current:
         out.append(Text(failed_build_note(report)))
         return out
     if report.publish_error:
         out.append(Text(previous_publication_note(report.settings.published_file)))
-    out.append(comparison_table(report.settings.warehouse_path))
+    out.append(comparison_table(report.settings.warehouse_path, rows=report.unit_metrics))
     out.append(Text(""))
-    out.append(issue_table(report.settings.warehouse_path))
+    out.append(issue_table(report.settings.warehouse_path, rows=report.issues))
     return out
 
 
@@ -130,9 +133,10 @@ def publication_time(published_file: Path) -> datetime | None:
 # --------------------------------------------------------------------------- the tables
 
 
-def issue_table(warehouse: Path) -> RenderableType:
-    """Quality issues per document: counts by severity and the rules that fired."""
-    rows = _issue_rows(warehouse)
+def issue_table(warehouse: Path, rows: list[dict] | str | None = None) -> RenderableType:
+    """Quality issues per document: counts by severity and the rules that fired (``rows``: as ``issue_rows``
+    read them, by the build under its lock; read from ``warehouse`` when not given)."""
+    rows = issue_rows(warehouse) if rows is None else rows
     if isinstance(rows, str):
         return Text(rows)
     table = Table(
@@ -158,7 +162,7 @@ def issue_lines(warehouse: Path) -> list[str]:
     return render_lines([issue_table(warehouse)])
 
 
-def _issue_rows(warehouse: Path) -> list[dict] | str:
+def issue_rows(warehouse: Path) -> list[dict] | str:
     try:
         con = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error as exc:
@@ -181,8 +185,14 @@ def _issue_rows(warehouse: Path) -> list[dict] | str:
         con.close()
 
 
-def comparison_table(warehouse: Path, columns: Sequence[str] = COMPARISON_COLUMNS) -> RenderableType:
-    rows = unit_metrics_rows(warehouse, columns)
+def comparison_table(
+    warehouse: Path,
+    columns: Sequence[str] = COMPARISON_COLUMNS,
+    rows: tuple[list[str], list[dict]] | str | None = None,
+) -> RenderableType:
+    """``rows``: as ``unit_metrics_rows`` read them (by the build, under its lock, so the table is this build's
+    marts even when another build has started since); read from ``warehouse`` when not given."""
+    rows = unit_metrics_rows(warehouse, columns) if rows is None else rows
     if isinstance(rows, str):
         return Text(rows)
     present, records = rows
@@ -245,7 +255,11 @@ def summary_dict(report: BuildReport) -> dict[str, Any]:
     """The build summary as plain data (``to_json`` turns its Decimals into strings)."""
     settings = report.settings
     current = report.marts_are_current
-    metrics = unit_metrics_rows(settings.warehouse_path) if current else None
+    metrics = (
+        (report.unit_metrics if report.unit_metrics is not None else unit_metrics_rows(settings.warehouse_path))
+        if current
+        else None
+    )
     quarantine_reasons = Counter(o.reason for o in report.quarantined)
     return {
         "ok": report.ok,
@@ -281,6 +295,7 @@ def summary_dict(report: BuildReport) -> dict[str, Any]:
         "marts_are_this_builds": current,
         "unit_metrics": metrics[1] if isinstance(metrics, tuple) else None,
         "note": None if current else failed_build_note(report),
+        "recovered": list(report.recovered),
     }
 
 

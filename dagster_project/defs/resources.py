@@ -1,7 +1,10 @@
 """The resources every run gets, built from ``WarehouseSettings`` (absolute paths).
 
-``duckdb``      dagster-duckdb ``DuckDBResource`` on the warehouse file
-``dbt``         ``DbtCliResource`` on the cached ``DbtProject`` (``dbt/``, profiles in ``dbt/``)
+``duckdb``      ``WarehouseResource`` (a dagster-duckdb ``DuckDBResource``) on the warehouse file: while another
+                process holds the file it waits a few seconds, then fails naming the holder (never ~100 s of
+                retries)
+``dbt``         ``DbtCliResource`` on the cached ``DbtProject`` (``dbt/``, profiles in ``dbt/``), started through
+                ``marts/dbt_child`` so that dbt dies with the build
 ``raw_folder``  the folder of disclosures
 ``published``   the read-only copy of the marts published after each successful build
 """
@@ -17,16 +20,33 @@ import duckdb
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
+from dagster_project.defs.build_lock import connect_writer
 from dagster_project.defs.marts.project import budget_dbt_project
 from dagster_project.defs.publish.resource import PublishedMartsResource
 from dagster_project.defs.raw_documents.folder import RawFolderResource
 from dagster_project.defs.settings import WarehouseSettings
 
+# dbt started with the parent-death signal set: a build killed with SIGKILL takes its dbt with it
+DBT_CHILD = Path(__file__).resolve().parent / "marts" / "dbt_child"
+
+
+class WarehouseResource(DuckDBResource):
+    """``DuckDBResource`` whose connection waits at most ``build_lock.LOCK_RETRY_SECONDS`` for another process to
+    let go of the file, then raises ``WarehouseBusy`` with the holder's pid and command line."""
+
+    @contextmanager
+    def get_connection(self):
+        con = connect_writer(Path(self.database))
+        try:
+            yield con
+        finally:
+            con.close()
+
 
 def build_resources(settings: WarehouseSettings) -> dict[str, object]:
     return {
-        "duckdb": DuckDBResource(database=str(settings.warehouse_path)),
-        "dbt": DbtCliResource(project_dir=budget_dbt_project()),
+        "duckdb": WarehouseResource(database=str(settings.warehouse_path)),
+        "dbt": DbtCliResource(project_dir=budget_dbt_project(), dbt_executable=str(DBT_CHILD)),
         "raw_folder": RawFolderResource(path=str(settings.raw_dir)),
         "published": PublishedMartsResource(path=str(settings.published_file)),
     }
@@ -47,6 +67,7 @@ def warehouse_connection(resource: DuckDBResource) -> Iterator[duckdb.DuckDBPyCo
             con.close()
 
 
-def point_dbt_at_warehouse(resource: DuckDBResource) -> None:
-    """dbt's profile reads ``BUDGET_WAREHOUSE``; give it the resource's absolute path."""
-    os.environ["BUDGET_WAREHOUSE"] = str(Path(resource.database).resolve())
+def point_dbt_at_warehouse(resource: DuckDBResource | Path) -> None:
+    """dbt's profile reads ``BUDGET_WAREHOUSE``; give it the resource's (or the path's) absolute path."""
+    database = resource if isinstance(resource, Path) else Path(resource.database)
+    os.environ["BUDGET_WAREHOUSE"] = str(database.resolve())

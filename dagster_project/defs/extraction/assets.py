@@ -1,8 +1,11 @@
 """``raw_disclosure``: one partition per file of the raw folder, extracted and written to the raw layer."""
 
+from pathlib import Path
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from dagster_project.defs.build_lock import warehouse_lock
 from dagster_project.defs.extraction.loading import LOADED, QUARANTINED, LoadOutcome, load_disclosure_file
 from dagster_project.defs.pools import DUCKDB_WRITER_POOL
 from dagster_project.defs.raw_documents.folder import RawFolderResource
@@ -25,7 +28,9 @@ def raw_disclosure(
     context: dg.AssetExecutionContext, duckdb: DuckDBResource, raw_folder: RawFolderResource
 ) -> dg.MaterializeResult:
     outcomes: list[LoadOutcome] = []
-    with warehouse_connection(duckdb) as con:
+    # the build lock (re-entrant: free inside `budget-warehouse build`; a run of `dagster dev` while a CLI
+    # build runs fails at once with BuildBusy instead of writing under it)
+    with warehouse_lock(Path(duckdb.database)), warehouse_connection(duckdb) as con:
         for partition_key in context.partition_keys:
             outcome = load_disclosure_file(con, raw_folder.file_for(partition_key))
             log = context.log.warning if outcome.status != LOADED else context.log.info

@@ -1,10 +1,22 @@
-"""The dbt project as Dagster assets: ``dbt build`` (seeds, staging, marts and their tests)."""
+"""The dbt project as Dagster assets: ``dbt build`` (seeds, staging, marts and their tests).
+
+dbt builds a copy of the warehouse aside, which replaces the warehouse only when dbt succeeded
+(``aside``): a build killed during the models never leaves old and new marts mixed.  Each invocation writes
+its artifacts to ``dbt/target/runs/<run>-<id>``; only the newest ``KEEP_DBT_RUNS`` such folders stay.
+"""
+
+import shutil
+import time
+import uuid
+from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_duckdb import DuckDBResource
 
+from dagster_project.defs.build_lock import warehouse_lock
 from dagster_project.defs.extraction.loading import forget_departed_documents
+from dagster_project.defs.marts.aside import clear_aside, prepare_aside, swap_in
 from dagster_project.defs.marts.project import budget_dbt_project
 from dagster_project.defs.marts.translator import BudgetDbtTranslator
 from dagster_project.defs.pools import DUCKDB_WRITER_POOL
@@ -12,6 +24,11 @@ from dagster_project.defs.raw_documents.folder import RawFolderResource
 from dagster_project.defs.resources import point_dbt_at_warehouse, warehouse_connection
 
 budget_project = budget_dbt_project()
+
+DBT_RUNS_DIR = Path("runs")  # under dbt's target folder
+KEEP_DBT_RUNS = 5  # the newest folders of dbt artifacts kept (each ~10 MB); older ones are removed
+LEGACY_RUN_DIR_PREFIX = "budget_warehouse_dbt-"  # what dagster-dbt named them before (one per run, unbounded)
+LEGACY_MIN_AGE_SECONDS = 3600  # an old-style folder is removed once it is an hour old (not one in use)
 
 
 @dbt_assets(
@@ -27,17 +44,64 @@ def budget_warehouse_dbt(
     duckdb: DuckDBResource,
     raw_folder: RawFolderResource,
 ):
-    """Mirror the folder (drop documents whose file left it), then ``dbt build`` into the same DuckDB file."""
-    with warehouse_connection(duckdb) as con:
-        gone = forget_departed_documents(con, raw_folder.files())
-    if gone:
-        context.log.info(f"removed {len(gone)} document(s) whose file left the raw folder: {', '.join(gone)}")
-    point_dbt_at_warehouse(duckdb)
-    invocation = dbt.cli(["build"], context=context)
+    """Mirror the folder (drop documents whose file left it), then ``dbt build`` a copy of the warehouse and
+    swap it in when dbt succeeded."""
+    warehouse = Path(duckdb.database)
+    with warehouse_lock(warehouse):
+        with warehouse_connection(duckdb) as con:
+            gone = forget_departed_documents(con, raw_folder.files())
+        if gone:
+            context.log.info(f"removed {len(gone)} document(s) whose file left the raw folder: {', '.join(gone)}")
+        aside = prepare_aside(warehouse)
+        swapped = False
+        try:
+            point_dbt_at_warehouse(aside)
+            target = Path(budget_project.project_dir) / "target" / DBT_RUNS_DIR / (
+                f"{context.run.run_id[:8]}-{uuid.uuid4().hex[:6]}"
+            )
+            invocation = dbt.cli(["build"], context=context, target_path=target)
+            try:
+                yield from invocation.stream()
+            finally:
+                # if the stream stopped early (an error on our side), don't leave dbt holding the copy
+                if invocation.process.poll() is None:
+                    invocation.process.terminate()
+                    invocation.process.wait(timeout=60)
+                prune_dbt_runs(Path(budget_project.project_dir) / "target")
+            swap_in(aside, warehouse)
+            swapped = True
+            context.log.info(f"dbt built a copy of the warehouse aside; it replaced {warehouse}")
+        finally:
+            point_dbt_at_warehouse(warehouse)
+            if not swapped:
+                clear_aside(warehouse)  # dbt failed: the warehouse keeps the previous marts, whole
+
+
+def prune_dbt_runs(target_dir: Path, keep: int = KEEP_DBT_RUNS) -> list[Path]:
+    """Remove all but the newest ``keep`` folders of ``target/runs`` and the old-style per-run folders
+    (``target/budget_warehouse_dbt-*``) older than an hour; returns what was removed."""
+    removed: list[Path] = []
+    runs = target_dir / DBT_RUNS_DIR
+    if runs.is_dir():
+        folders = sorted((p for p in runs.iterdir() if p.is_dir()), key=_mtime, reverse=True)
+        for folder in folders[keep:]:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    if target_dir.is_dir():
+        now = time.time()
+        for folder in target_dir.iterdir():
+            if (
+                folder.is_dir()
+                and folder.name.startswith(LEGACY_RUN_DIR_PREFIX)
+                and now - _mtime(folder) > LEGACY_MIN_AGE_SECONDS
+            ):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+    return removed
+
+
+def _mtime(path: Path) -> float:
     try:
-        yield from invocation.stream()
-    finally:
-        # if the stream stopped early (an error on our side), don't leave dbt holding the DuckDB file
-        if invocation.process.poll() is None:
-            invocation.process.terminate()
-            invocation.process.wait(timeout=60)
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0

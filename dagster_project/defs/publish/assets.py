@@ -15,6 +15,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from dagster_project.defs.build_lock import warehouse_lock
 from dagster_project.defs.marts.assets import budget_warehouse_dbt
 from dagster_project.defs.pools import DUCKDB_WRITER_POOL
 from dagster_project.defs.publish.resource import PublishedMartsResource
@@ -46,15 +47,16 @@ def published_marts(
     raw_folder: RawFolderResource,
     published: PublishedMartsResource,
 ) -> dg.MaterializeResult:
-    publication = publish_marts(
-        Path(duckdb.database), published.file, raw_dir=raw_folder.directory, run_id=context.run.run_id
-    )
-    context.log.info(
-        f"published {publication.published_documents} document(s) to {publication.path} "
-        f"({publication.source_files} source file(s))"
-    )
-    release = export_release(publication.path, release_dir(publication.path))
-    context.log.info(f"wrote the release ({len(release.files)} file(s)) to {release.out_dir}")
+    with warehouse_lock(Path(duckdb.database)):  # re-entrant: free inside `budget-warehouse build`
+        publication = publish_marts(
+            Path(duckdb.database), published.file, raw_dir=raw_folder.directory, run_id=context.run.run_id
+        )
+        context.log.info(
+            f"published {publication.published_documents} document(s) to {publication.path} "
+            f"({publication.source_files} source file(s))"
+        )
+        release = export_release(publication.path, release_dir(publication.path))
+        context.log.info(f"wrote the release ({len(release.files)} file(s)) to {release.out_dir}")
     tables = "\n".join(
         ["| table | rows |", "|---|---|"] + [f"| {t} | {n} |" for t, n in publication.table_rows.items()]
     )
