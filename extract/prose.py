@@ -272,7 +272,7 @@ def _final_facts(sentences: list[_Sentence], emit) -> None:
                 emit(pattern.key, _amount(match) if pattern.unit == "万元" else Decimal(match.group("num").replace(",", "")),
                      sentence, unit=pattern.unit, match=match)
                 last_key = str(pattern.key)
-        reason = next((s.text for s in sentences[position + 1:position + 3] if "主要原因" in s.text
+        reason = next((s.text for s in sentences[position + 1:position + 5] if "主要原因" in s.text
                        and s.section == sentence.section), None) if "主要原因" not in text else None
         stated = sentence if reason is None else _Sentence(f"{text} {reason}", sentence.line, sentence.page,
                                                            sentence.section)
@@ -313,28 +313,30 @@ def _final_facts(sentences: list[_Sentence], emit) -> None:
                 if not three_public and recent != {"budget", "final"}:
                     continue  # a direction is checked against the two figures stated with it, never older ones
                 sign = 0 if match.group("flat") else _DIRECTION_SIGN[match.group("dir")]
-                emit(ProseKey.EXECUTION_DIRECTION, Decimal(sign), stated, code=code if not three_public else kind,
-                     unit="sign")
-        for match in _YOY.finditer(text):
-            subject = last_key
-            if "三公" in section:
-                before = re.split(r"[，；：]", text[:match.start()])[-1] or text[:match.start()]
-                subject = next((key for rx, key in _THREE_PUBLIC_ITEMS if rx.search(before)), subject)
-            change = Decimal(0) if match.group("dir") == "持平" else (
-                _amount(match) if match.group("num") else None)
-            if change is not None:
-                emit(ProseKey.YOY_CHANGE, -change if match.group("dir") == "减少" else change, sentence, code=subject)
-            if match.group("pct"):
-                rate = Decimal(match.group("pct"))
-                emit(ProseKey.YOY_RATE, -rate if match.group("dir2") in ("下降", "降低", "降幅") else rate, sentence,
-                     code=subject, unit="%")
-            elif match.group("dir") == "持平":
-                emit(ProseKey.YOY_RATE, Decimal(0), sentence, code=subject, unit="%")
+                key = {1: ProseKey.EXECUTION_STATED_ABOVE, -1: ProseKey.EXECUTION_STATED_BELOW}.get(
+                    sign, ProseKey.EXECUTION_STATED_EQUAL)
+                emit(key, Decimal(1), stated, code=code if not three_public else kind, unit="处")
         # the figure a later “比上年…” speaks of: the last one stated (operating expenditure, basic …)
         for key, rx in ((ProseKey.OPERATING_EXPENDITURE, r"机关运行经费"), (ProseKey.BASIC_EXPENDITURE, r"基本支出"),
                         (ProseKey.PROJECT_EXPENDITURE, r"项目支出")):
             if re.match(r"^[^，。；]{0,20}" + rx + r"[^，。；\d]{0,8}" + _NUM, text):
                 last_key = str(key)
+        for match in _YOY.finditer(text):
+            subject = last_key
+            if "三公" in section:
+                before = re.split(r"[，；：]", text[:match.start()])[-1] or text[:match.start()]
+                subject = next((key for rx, key in _THREE_PUBLIC_ITEMS if rx.search(before)), subject)
+            down = match.group("dir") == "减少"
+            change = Decimal(0) if match.group("dir") == "持平" else (
+                _amount(match) if match.group("num") else None)
+            if change is not None:
+                emit(ProseKey.YOY_DECREASE if down else ProseKey.YOY_INCREASE, change, sentence, code=subject)
+            if match.group("pct"):
+                rate_down = match.group("dir2") in ("下降", "降低", "降幅")
+                emit(ProseKey.YOY_DECREASE_RATE if rate_down else ProseKey.YOY_INCREASE_RATE,
+                     Decimal(match.group("pct")), sentence, code=subject, unit="%")
+            elif match.group("dir") == "持平":
+                emit(ProseKey.YOY_INCREASE_RATE, Decimal(0), sentence, code=subject, unit="%")
 
 
 def prose_facts(doc: SourceDocument, document_id: str) -> list[ProseFact]:

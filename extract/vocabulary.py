@@ -136,13 +136,20 @@ class ProseKey(StrEnum):
     GRAND_TOTAL = "grand_total"  # 收入支出总计 (scope fiscal: 财政拨款收入支出总计)
     INCOME_CURRENT_TOTAL = "income_current_total"  # 本年收入合计
     EXPENDITURE_CURRENT_TOTAL = "expenditure_current_total"  # 本年支出合计
-    YOY_CHANGE = "yoy_change"  # 与上年度相比 增加(+)/减少(−) X 万元 of the statement's subject (subject_code: the figure)
-    YOY_RATE = "yoy_rate"  # … 增长(+)/下降(−) Y%
+    # 与上年度相比 增加 / 减少 X 万元, 增长 / 下降 Y% (持平: increase 0); subject_code: the fact_key of the figure the
+    # change is stated for (the last one stated before it). Values are never negative: the direction is the key.
+    YOY_INCREASE = "yoy_increase"
+    YOY_DECREASE = "yoy_decrease"
+    YOY_INCREASE_RATE = "yoy_increase_rate"
+    YOY_DECREASE_RATE = "yoy_decrease_rate"
     EXECUTION_BUDGET = "execution_budget"  # 年初预算为 X (subject_code: the 项 code, else its printed 类/款/项 path; NULL = all)
     EXECUTION_BUDGET_ADJUSTED = "execution_budget_adjusted"  # 全年预算 / 调整预算为 X
     EXECUTION_FINAL = "execution_final"  # 支出决算为 Y
     EXECUTION_RATE = "execution_rate"  # 完成(年初)预算的 Z%
-    EXECUTION_DIRECTION = "execution_direction"  # 决算数大于(1) / 小于(−1) / 等于, 持平(0) 预算数
+    # “决算数大于 / 小于 / 等于(持平) 预算数” (value 1; subject_code as for execution_budget, or a 三公 figure)
+    EXECUTION_STATED_ABOVE = "execution_stated_above"
+    EXECUTION_STATED_BELOW = "execution_stated_below"
+    EXECUTION_STATED_EQUAL = "execution_stated_equal"
     THREE_PUBLIC_TOTAL_BUDGET = "three_public_total_budget"  # “三公”经费 年初预算为 X (the 决算 is three_public_total)
     THREE_PUBLIC_TOTAL_RATE = "three_public_total_rate"  # “三公”经费 完成预算的 Z%
     THREE_PUBLIC_OUTBOUND_RATE = "three_public_outbound_rate"

@@ -562,7 +562,20 @@ def test_seed_decisions(con, doc_ids):
 
 # --------------------------------------------------------------------------- the catalogue
 # rules a text seed cannot trigger, and the test that fires them instead
-EXERCISED_ELSEWHERE = {"ocr_table_unverified": "tests/test_ocr.py"}
+EXERCISED_ELSEWHERE = {
+    "ocr_table_unverified": "tests/test_ocr.py",
+    # the 决算 rules: the planted errors of a real 决算 and generated 预算 + 决算 pairs (docs/final_accounts.md)
+    "final_balance_identity": "tests/test_final_accounts.py",
+    "completion_rate_vs_columns": "tests/test_final_accounts.py",
+    "final_table_missing": "tests/test_final_accounts.py",
+    "final_prose_vs_table": "tests/test_final_accounts.py",
+    "completion_rate_stated": "tests/test_final_accounts.py",
+    "execution_direction_stated": "tests/test_final_accounts.py",
+    "three_public_budget_vs_table": "tests/test_final_accounts.py",
+    "stated_year_vs_fiscal_year": "tests/test_final_accounts.py",
+    "template_placeholder_left": "tests/test_final_accounts.py",
+    "final_budget_vs_loaded_budget": "tests/test_final_accounts.py",
+}
 
 
 def test_catalogue_is_documented_and_exercised(con):

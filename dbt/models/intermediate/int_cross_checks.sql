@@ -28,6 +28,25 @@
 --                                  basic-spending candidate or the consistent 一般公共预算基本支出表 total. Fires only
 --                                  when no denominator reproduces the printed share within one unit of its last
 --                                  printed digit (3.98 → 0.01; 2 → 1). Shares above 100 go to share_above_100.
+-- 决算 (final accounts; docs/final_accounts.md), documents whose document_kind is a 决算:
+--   final_table_missing            one of the nine tables of the 决算 family is not printed at all (expected 1 table,
+--                                  found 0); a table printed empty with its note (本部门无…) counts as printed
+--   final_prose_vs_table           a total stated in the prose vs the table that prints it: 收入支出总计 (scope all:
+--                                  收入支出决算总表 总计; scope fiscal: 财政拨款收入支出决算总表 总计), 本年收入合计,
+--                                  本年支出合计 (收入支出决算总表), 一般公共预算财政拨款支出 (一般公共预算财政拨款支出
+--                                  决算表 合计); tolerance 0.01
+--   completion_rate_stated         a stated rate (完成预算的 Z%: execution_rate, three_public_*_rate) vs 100 × the
+--                                  决算 ÷ the 预算 stated with it (年初 or 全年; fires when neither reproduces it
+--                                  within one unit of the last printed digit: 98.20 → 0.01, 0 → 1)
+--   execution_direction_stated     “决算数大于/小于/等于预算数” vs the two figures stated with it (equal: the same amount)
+--   three_public_budget_vs_table   the “三公” 年初预算 stated in the prose vs the 预算数 of the “三公” 决算表 (a blank
+--                                  cell of a printed table is 0)
+--   stated_year_vs_fiscal_year     a year the 决算 names for itself (a part heading “…2023 年度部门决算…”, 截至 2023 年
+--                                  12 月 31 日 in the 国有资产 section) differs from its fiscal year
+--   template_placeholder_left      the template's XX left in a heading or sentence
+--   final_budget_vs_loaded_budget  the 决算's own 预算数 vs the loaded 预算 of the same unit and year
+--                                  (int_budget_execution): budgets are adjusted during the year; the issue says which
+--                                  one marts.budget_execution used
 -- expected / found: for class comparisons the higher-ranked source / the other one; for shares the nearest computed
 -- share / the printed one (in %); for head counts in service + retired / actual (persons).
 
@@ -754,6 +773,343 @@ share_issues as (
     where not is_reproduced
 ),
 
+-- ================================================================ 决算
+tables as (
+    select * from {{ ref('stg_tables') }}
+),
+
+final_documents as (
+    select document_id, fiscal_year
+    from {{ ref('stg_documents') }}
+    where document_kind like '%决算'
+),
+
+final_prose as (
+    select prose.*
+    from prose
+    inner join final_documents using (document_id)
+),
+
+final_kinds as (
+    select * from (values
+        ('final_income_expenditure_summary', '收入支出决算总表'),
+        ('final_income', '收入决算表'),
+        ('final_expenditure', '支出决算表'),
+        ('final_fiscal_grant_summary', '财政拨款收入支出决算总表'),
+        ('final_gpb_expenditure', '一般公共预算财政拨款支出决算表'),
+        ('final_gpb_basic_expenditure', '一般公共预算财政拨款基本支出决算表'),
+        ('final_three_public', '财政拨款“三公”经费支出决算表'),
+        ('final_gov_fund', '政府性基金预算财政拨款收入支出决算表'),
+        ('final_state_capital', '国有资本经营预算财政拨款收入支出决算表')
+    ) as kinds (table_kind, title)
+),
+
+missing_table_issues as (
+    select
+        'final_table_missing' as rule,
+        final_documents.document_id,
+        cast(null as integer) as table_id,
+        final_kinds.table_kind,
+        cast(null as varchar) as figure,
+        final_kinds.table_kind as row_key,
+        '' as location,
+        cast(null as varchar) as column_key,
+        1 as expected,
+        0 as found,
+        0 as tolerance,
+        '表' as value_unit,
+        '决算 table not printed: ' || final_kinds.title as detail,
+        'flagged; the figures it would give are taken from the other tables and the prose' as resolution
+    from final_documents
+    cross join final_kinds
+    where not exists (
+        select 1 from tables
+        where tables.document_id = final_documents.document_id
+            and tables.table_kind = final_kinds.table_kind
+    )
+),
+
+final_prose_table_pairs as (
+    select * from (values
+        ('grand_total', 'all', 'final_income_expenditure_summary', 'income_total'),
+        ('grand_total', 'fiscal', 'final_fiscal_grant_summary', 'income_total'),
+        ('income_current_total', 'all', 'final_income_expenditure_summary', 'income_current_total'),
+        ('expenditure_current_total', 'all', 'final_income_expenditure_summary', 'expenditure_current_total'),
+        ('expenditure_current_total', 'gpb', 'final_gpb_expenditure', 'table_total')
+    ) as pairs (fact_key, scope, table_kind, line_item)
+),
+
+final_table_values as (
+    select
+        facts.document_id,
+        facts.table_kind,
+        facts.line_item,
+        max(facts.amount) as amount,
+        min(facts.source_location) as source_location
+    from facts
+    where facts.column_key = 'total'
+        and facts.table_kind in (select table_kind from final_prose_table_pairs)
+    group by facts.document_id, facts.table_id, facts.table_kind, facts.line_item
+),
+
+final_prose_issues as (
+    select
+        'final_prose_vs_table' as rule,
+        final_prose.document_id,
+        cast(null as integer) as table_id,
+        pairs.table_kind,
+        final_prose.fact_key as figure,
+        pairs.line_item as row_key,
+        final_prose.source_location as location,
+        'total' as column_key,
+        final_table_values.amount as expected,
+        final_prose.value as found,
+        0.01 as tolerance,
+        '万元' as value_unit,
+        final_prose.fact_key || ' (' || final_prose.scope || '): prose ' || {{ fmt_amount('final_prose.value') }}
+            || ' (“' || left(final_prose.sentence, 60) || '”) vs ' || pairs.table_kind || ' ' || pairs.line_item
+            || ' ' || {{ fmt_amount('final_table_values.amount') }} || ' (' || final_table_values.source_location
+            || ')' as detail,
+        'flagged; the table value is used' as resolution
+    from final_prose
+    inner join final_prose_table_pairs as pairs
+        on pairs.fact_key = final_prose.fact_key
+        and pairs.scope = final_prose.scope
+    inner join final_table_values
+        on final_table_values.document_id = final_prose.document_id
+        and final_table_values.table_kind = pairs.table_kind
+        and final_table_values.line_item = pairs.line_item
+    where abs(final_prose.value - final_table_values.amount) > 0.01
+),
+
+-- a statement's figures: the facts read from one statement share its sentence (and subject)
+statement_figures as (
+    select
+        rates.document_id,
+        rates.fact_key,
+        rates.subject_code,
+        rates.value as printed,
+        rates.source_location,
+        rates.sentence,
+        max(finals.value) as final,
+        max(budgets.value) filter (where budgets.fact_key in ('execution_budget', regexp_replace(rates.fact_key,
+            '_rate$', '_budget'))) as budget,
+        max(budgets.value) filter (where budgets.fact_key = 'execution_budget_adjusted') as budget_adjusted
+    from final_prose as rates
+    inner join final_prose as finals
+        on finals.document_id = rates.document_id
+        and finals.sentence = rates.sentence
+        and finals.subject_code is not distinct from rates.subject_code
+        and finals.fact_key = case
+            when rates.fact_key = 'execution_rate' then 'execution_final'
+            else regexp_replace(rates.fact_key, '_rate$', '')
+        end
+    left join final_prose as budgets
+        on budgets.document_id = rates.document_id
+        and budgets.sentence = rates.sentence
+        and budgets.subject_code is not distinct from rates.subject_code
+        and budgets.fact_key in ('execution_budget', 'execution_budget_adjusted',
+            regexp_replace(rates.fact_key, '_rate$', '_budget'))
+    where rates.fact_key = 'execution_rate' or rates.fact_key like 'three_public%_rate'
+    group by all
+),
+
+rate_checks as (
+    select
+        *,
+        case when printed = round(printed) then 1 else 0.01 end as rate_tolerance,
+        case when budget <> 0 then 100 * final / budget end as computed,
+        case when budget_adjusted <> 0 then 100 * final / budget_adjusted end as computed_adjusted
+    from statement_figures
+    where coalesce(budget, 0) <> 0 or coalesce(budget_adjusted, 0) <> 0
+),
+
+rate_issues as (
+    select
+        'completion_rate_stated' as rule,
+        document_id,
+        cast(null as integer) as table_id,
+        cast(null as varchar) as table_kind,
+        fact_key as figure,
+        subject_code as row_key,
+        source_location as location,
+        cast(null as varchar) as column_key,
+        cast(round(coalesce(computed, computed_adjusted), 4) as decimal(20, 6)) as expected,
+        printed as found,
+        rate_tolerance as tolerance,
+        '%' as value_unit,
+        fact_key || coalesce(' ' || subject_code, '') || ': printed ' || {{ fmt_amount('printed') }}
+            || '%; 决算 ' || {{ fmt_amount('final') }} || ' ÷ 预算 ' || coalesce({{ fmt_amount('budget') }}, '–')
+            || coalesce(' (全年 ' || {{ fmt_amount('budget_adjusted') }} || ')', '') || ' = '
+            || coalesce({{ fmt_amount('round(computed, 4)') }}, '–') || '%' as detail,
+        'flagged; budget_execution computes the rate from the figures' as resolution
+    from rate_checks
+    where not coalesce(abs(computed - printed) <= rate_tolerance, false)
+        and not coalesce(abs(computed_adjusted - printed) <= rate_tolerance, false)
+),
+
+direction_statements as (
+    select
+        directions.document_id,
+        directions.subject_code,
+        case directions.fact_key
+            when 'execution_stated_above' then 1 when 'execution_stated_below' then -1 else 0
+        end as stated_sign,
+        directions.source_location,
+        directions.sentence,
+        coalesce(
+            max(budgets.value) filter (where budgets.fact_key in ('execution_budget_adjusted')),
+            max(budgets.value)
+        ) as budget,
+        max(finals.value) as final
+    from final_prose as directions
+    inner join final_prose as budgets
+        on budgets.document_id = directions.document_id
+        and strpos(budgets.sentence, directions.sentence) > 0
+        and (
+            (budgets.subject_code is not distinct from directions.subject_code
+                and budgets.fact_key in ('execution_budget', 'execution_budget_adjusted'))
+            or budgets.fact_key = directions.subject_code || '_budget'
+        )
+    inner join final_prose as finals
+        on finals.document_id = directions.document_id
+        and finals.sentence = budgets.sentence
+        and (
+            (finals.subject_code is not distinct from directions.subject_code and finals.fact_key = 'execution_final')
+            or finals.fact_key = directions.subject_code
+        )
+    where directions.fact_key in ('execution_stated_above', 'execution_stated_below', 'execution_stated_equal')
+    group by all
+),
+
+direction_issues as (
+    select
+        'execution_direction_stated' as rule,
+        document_id,
+        cast(null as integer) as table_id,
+        cast(null as varchar) as table_kind,
+        'execution_stated_direction' as figure,
+        subject_code as row_key,
+        source_location as location,
+        cast(null as varchar) as column_key,
+        sign(final - budget) as expected,
+        stated_sign as found,
+        0 as tolerance,
+        'sign' as value_unit,
+        coalesce(subject_code, 'total') || ': “' || left(sentence, 40) || '…” says 决算 '
+            || case stated_sign when 1 then '>' when -1 then '<' else '=' end || ' 预算, but 决算 '
+            || {{ fmt_amount('final') }} || ' vs 预算 ' || {{ fmt_amount('budget') }} as detail,
+        'flagged; the figures are used, the stated direction is not' as resolution
+    from direction_statements
+    where stated_sign <> sign(final - budget)
+),
+
+three_public_table_budget as (
+    select
+        tables.document_id,
+        tables.table_id,
+        tables.source_location,
+        coalesce(sum(facts.amount) filter (where facts.line_item = 'three_public_total'), 0) as budget
+    from tables
+    inner join final_documents using (document_id)
+    left join facts
+        on facts.document_id = tables.document_id
+        and facts.table_id = tables.table_id
+        and facts.column_key = 'budget'
+    where tables.table_kind = 'final_three_public'
+    group by tables.document_id, tables.table_id, tables.source_location
+),
+
+three_public_budget_issues as (
+    select
+        'three_public_budget_vs_table' as rule,
+        final_prose.document_id,
+        three_public_table_budget.table_id,
+        'final_three_public' as table_kind,
+        'three_public_total_budget' as figure,
+        'three_public_total' as row_key,
+        final_prose.source_location as location,
+        'budget' as column_key,
+        three_public_table_budget.budget as expected,
+        final_prose.value as found,
+        0.01 as tolerance,
+        '万元' as value_unit,
+        '“三公” 年初预算: prose ' || {{ fmt_amount('final_prose.value') }} || ' vs the 预算数 of the “三公” 决算表 ('
+            || three_public_table_budget.source_location || ') ' || {{ fmt_amount('three_public_table_budget.budget') }}
+            as detail,
+        'flagged; budget_execution takes the table''s 预算数 where it prints one, else the prose' as resolution
+    from final_prose
+    inner join three_public_table_budget
+        on three_public_table_budget.document_id = final_prose.document_id
+    where final_prose.fact_key = 'three_public_total_budget'
+        and abs(final_prose.value - three_public_table_budget.budget) > 0.01
+),
+
+stated_year_issues as (
+    select
+        'stated_year_vs_fiscal_year' as rule,
+        final_prose.document_id,
+        cast(null as integer) as table_id,
+        cast(null as varchar) as table_kind,
+        'stated_year' as figure,
+        cast(null as varchar) as row_key,
+        final_prose.source_location as location,
+        cast(null as varchar) as column_key,
+        final_documents.fiscal_year as expected,
+        final_prose.value as found,
+        0 as tolerance,
+        '年' as value_unit,
+        'the 决算 of ' || final_documents.fiscal_year || ' names ' || cast(final_prose.value as integer)
+            || ': “' || left(final_prose.sentence, 80) || '”' as detail,
+        'flagged; the fiscal year of the document identity is kept' as resolution
+    from final_prose
+    inner join final_documents using (document_id)
+    where final_prose.fact_key = 'stated_year'
+        and final_prose.value <> final_documents.fiscal_year
+),
+
+placeholder_issues as (
+    select
+        'template_placeholder_left' as rule,
+        document_id,
+        cast(null as integer) as table_id,
+        cast(null as varchar) as table_kind,
+        'template_placeholder' as figure,
+        cast(null as varchar) as row_key,
+        source_location as location,
+        cast(null as varchar) as column_key,
+        0 as expected,
+        value as found,
+        0 as tolerance,
+        '处' as value_unit,
+        'template placeholder left in: “' || left(sentence, 80) || '”' as detail,
+        'flagged; nothing is read from the placeholder' as resolution
+    from final_prose
+    where fact_key = 'template_placeholder'
+),
+
+loaded_budget_issues as (
+    select
+        'final_budget_vs_loaded_budget' as rule,
+        document_id,
+        cast(null as integer) as table_id,
+        cast(null as varchar) as table_kind,
+        figure,
+        cast(null as varchar) as row_key,
+        '' as location,
+        cast(null as varchar) as column_key,
+        loaded_budget_amount as expected,
+        stated_budget_amount as found,
+        0.01 as tolerance,
+        '万元' as value_unit,
+        figure || ': the 决算 states 预算数 ' || {{ fmt_amount('stated_budget_amount') }} || ', the loaded 预算 ('
+            || budget_document_id || ') ' || {{ fmt_amount('loaded_budget_amount') }} as detail,
+        'budget_execution uses the loaded 预算 (' || budget_document_id || '); the 决算''s own 预算数 is the '
+            || 'adjusted budget' as resolution
+    from {{ ref('int_budget_execution') }}
+    where budget_differs
+),
+
 -- ================================================================ all
 unioned as (
     select * from class_issues
@@ -763,6 +1119,22 @@ unioned as (
     select * from headcount_issues
     union all
     select * from share_issues
+    union all
+    select * from missing_table_issues
+    union all
+    select * from final_prose_issues
+    union all
+    select * from rate_issues
+    union all
+    select * from direction_issues
+    union all
+    select * from three_public_budget_issues
+    union all
+    select * from stated_year_issues
+    union all
+    select * from placeholder_issues
+    union all
+    select * from loaded_budget_issues
 ),
 
 final as (

@@ -53,7 +53,24 @@ table_rules as (
         ('three_public_vehicle_purchase', 1, 'three_public', 'three_public_vehicle_purchase', null, 'total'),
         ('three_public_vehicle_operation', 1, 'three_public', 'three_public_vehicle_operation', null, 'total'),
         ('operating_expenditure', 2, 'three_public', 'operating_expenditure', null, 'total'),
-        ('staff_in_service', 2, 'staffing', 'table_total', null, 'in_service')
+        ('staff_in_service', 2, 'staffing', 'table_total', null, 'in_service'),
+        -- 决算 (docs/final_accounts.md): the year's spending is 本年支出合计, not 总计 (which adds 年末结转和结余)
+        ('total_expenditure', 1, 'final_income_expenditure_summary', 'expenditure_current_total', null, 'total'),
+        ('total_expenditure', 2, 'final_expenditure', 'table_total', null, 'total'),
+        ('total_expenditure', 4, 'final_fiscal_grant_summary', 'expenditure_current_total', null, 'total'),
+        ('basic_expenditure', 1, 'final_expenditure', 'table_total', null, 'basic'),
+        ('basic_expenditure', 2, 'final_gpb_expenditure', 'table_total', null, 'basic'),
+        ('project_expenditure', 1, 'final_expenditure', 'table_total', null, 'project'),
+        ('project_expenditure', 2, 'final_gpb_expenditure', 'table_total', null, 'project'),
+        ('personnel_expenditure', 1, 'final_gpb_basic_expenditure', 'personnel_total', null, 'total'),
+        ('public_expenditure', 1, 'final_gpb_basic_expenditure', 'public_total', null, 'total'),
+        ('wage_welfare_expenditure', 1, 'final_gpb_basic_expenditure', null, '301', 'total'),
+        ('three_public_total', 1, 'final_three_public', 'three_public_total', null, 'total'),
+        ('three_public_outbound', 1, 'final_three_public', 'three_public_outbound', null, 'total'),
+        ('three_public_reception', 1, 'final_three_public', 'three_public_reception', null, 'total'),
+        ('three_public_vehicle', 1, 'final_three_public', 'three_public_vehicle', null, 'total'),
+        ('three_public_vehicle_purchase', 1, 'final_three_public', 'three_public_vehicle_purchase', null, 'total'),
+        ('three_public_vehicle_operation', 1, 'final_three_public', 'three_public_vehicle_operation', null, 'total')
     ) as rules (figure, precedence, table_kind, line_item, subject_code, column_key)
 ),
 
@@ -81,7 +98,8 @@ prose_rules as (
         ('staff_funded', 1, 'staff_funded', null),
         ('staff_actual', 1, 'staff_actual', null),
         ('staff_retired', 1, 'staff_retired', null),
-        ('staff_authorized', 1, 'staff_authorized', null)
+        ('staff_authorized', 1, 'staff_authorized', null),
+        ('total_expenditure', 3, 'expenditure_current_total', 'all')  -- 本年支出合计 of a 决算
     ) as rules (figure, precedence, fact_key, scope)
 ),
 
@@ -174,7 +192,7 @@ three_public_zero as (
         case when tables.is_empty then 'empty table' else 'blank cell' end as derivation
     from tables
     cross join three_public_parts
-    where tables.table_kind = 'three_public'
+    where tables.table_kind in ('three_public', 'final_three_public')
         and not exists (
             select 1 from facts
             where facts.document_id = tables.document_id
@@ -184,6 +202,16 @@ three_public_zero as (
         )
         and (
             tables.is_empty
+            -- a 决算's “三公” table that prints its 预算数 row: a blank 决算数 cell is 0
+            or (
+                tables.table_kind = 'final_three_public'
+                and exists (
+                    select 1 from facts
+                    where facts.document_id = tables.document_id
+                        and facts.table_id = tables.table_id
+                        and facts.column_key = 'budget'
+                )
+            )
             or (
                 exists (
                     select 1 from facts
@@ -220,7 +248,7 @@ basic_table_totals as (
         max(amount) filter (where column_key = 'project') as c_project,
         max(amount) filter (where column_key = 'reserve') as c_reserve
     from facts
-    where table_kind in ('expenditure_summary', 'gpb_expenditure')
+    where table_kind in ('expenditure_summary', 'gpb_expenditure', 'final_expenditure', 'final_gpb_expenditure')
         and line_item = 'table_total'
     group by document_id, table_id, table_kind
 ),
@@ -228,7 +256,7 @@ basic_table_totals as (
 implied_zero as (
     select
         'project_expenditure' as figure,
-        case table_kind when 'expenditure_summary' then 1 else 2 end as precedence,
+        case when table_kind in ('expenditure_summary', 'final_expenditure') then 1 else 2 end as precedence,
         document_id,
         'table' as source_kind,
         table_id,
@@ -252,7 +280,7 @@ implied_zero as (
 
     select
         'reserve_expenditure' as figure,
-        case table_kind when 'expenditure_summary' then 1 else 2 end as precedence,
+        case when table_kind in ('expenditure_summary', 'final_expenditure') then 1 else 2 end as precedence,
         document_id,
         'table' as source_kind,
         table_id,
@@ -361,9 +389,10 @@ final as (
             case
                 when unioned.source_kind = 'prose' then unioned.prose_scope
                 when unioned.table_kind in (
-                    'income_expenditure_summary', 'income_summary', 'expenditure_summary', 'staffing'
+                    'income_expenditure_summary', 'income_summary', 'expenditure_summary', 'staffing',
+                    'final_income_expenditure_summary', 'final_income', 'final_expenditure'
                 ) then 'all'
-                when unioned.table_kind = 'fiscal_grant_summary' then 'fiscal'
+                when unioned.table_kind in ('fiscal_grant_summary', 'final_fiscal_grant_summary') then 'fiscal'
                 else 'gpb'
             end as source_scope
     ) as scoped

@@ -41,7 +41,9 @@ table_subject_rows as (
         on consistency.document_id = facts.document_id
         and consistency.table_id = facts.table_id
     where consistency.is_consistent
-        and facts.table_kind in ('expenditure_summary', 'gpb_expenditure', 'income_summary')
+        -- a 决算's 支出决算表 / 一般公共预算财政拨款支出决算表 / 收入决算表 read as their 预算 counterparts
+        and facts.table_kind in ('expenditure_summary', 'gpb_expenditure', 'income_summary',
+            'final_expenditure', 'final_gpb_expenditure', 'final_income')
         and facts.subject_system = 'function'
         and facts.subject_code is not null
         and length(facts.subject_code) in (3, 5, 7)
@@ -57,6 +59,9 @@ table_sources as (
             when 'expenditure_summary' then 1
             when 'gpb_expenditure' then 2
             when 'income_summary' then 3
+            when 'final_expenditure' then 1
+            when 'final_gpb_expenditure' then 2
+            when 'final_income' then 3
         end as source_rank
     from table_subject_rows
     where total_amount is not null

@@ -17,6 +17,13 @@
 --   summary_total_vs_classes    收支总表 / 财政拨款收支总表, per column: 本年支出合计 (else 支出总计 − 结转下年) vs the
 --                               sum of the 类 rows, where the column prints 类 rows
 --   income_total_eq_expenditure_total  two-sided summary tables, per column: 收入总计 vs 支出总计 (one term)
+--   final_balance_identity      决算 (docs/final_accounts.md): 年初结转和结余 + 本年收入 = 本年支出 + 年末结转和结余 —
+--                               收入支出决算总表 / 财政拨款收入支出决算总表 on their rows (column total), the
+--                               政府性基金 / 国有资本经营 决算表 per row on their columns; where a balance is printed
+--   completion_rate_vs_columns  决算 tables printing 预算数, 决算数 and 完成率 side by side, per row: the printed rate
+--                               vs 100 × 决算数 ÷ 预算数 (tolerance 0.01 percentage points, 0.5 for a whole number)
+-- The 决算 kinds are read as their 预算 counterparts: 支出决算表 as 支出总表 etc.; a fund table's 本年支出 (小计)
+-- column plays total.
 -- The line-item rules work on line_item × column_key, not on printed rows: a “三公” table may print all its items as
 -- columns of one row.
 -- expected = the sum of the terms, found = the amount printed as their total, difference = found - expected.
@@ -59,6 +66,7 @@ cells as (
 table_columns as (
     select distinct document_id, table_id, column_key
     from facts
+    where column_key <> 'completion_rate'  -- a 决算's 完成率 is a ratio per row, never a sum of rows
 ),
 
 -- ---------------------------------------------------------------- subject_children_sum
@@ -190,7 +198,10 @@ row_columns as (
         table_rows.table_id,
         table_rows.row_index,
         table_rows.table_kind,
-        max(cells.amount) filter (where cells.column_key = 'total') as c_total,
+        coalesce(
+            max(cells.amount) filter (where cells.column_key = 'total'),
+            max(cells.amount) filter (where cells.column_key = 'current_expenditure')
+        ) as c_total,
         max(cells.amount) filter (where cells.column_key = 'basic') as c_basic,
         max(cells.amount) filter (where cells.column_key = 'project') as c_project,
         max(cells.amount) filter (where cells.column_key = 'reserve') as c_reserve,
@@ -211,7 +222,7 @@ table_has_column as (
     select
         document_id,
         table_id,
-        bool_or(column_key = 'total') as has_total,
+        bool_or(column_key in ('total', 'current_expenditure')) as has_total,
         bool_or(column_key = 'basic') as has_basic
     from table_columns
     group by document_id, table_id
@@ -383,7 +394,10 @@ summary_columns as (
         min(facts.row_index) filter (where facts.line_item = 'expenditure_current_total') as current_total_row,
         min(facts.row_index) filter (where facts.line_item = 'expenditure_total') as grand_total_row
     from facts
-    where facts.table_kind in ('income_expenditure_summary', 'fiscal_grant_summary')
+    where facts.table_kind in (
+        'income_expenditure_summary', 'fiscal_grant_summary', 'final_income_expenditure_summary',
+        'final_fiscal_grant_summary'
+    )
     group by facts.document_id, facts.table_id, facts.column_key
 ),
 
@@ -440,7 +454,115 @@ rule_two_sided as (
         and c_expenditure_total is not null
 ),
 
+-- ---------------------------------------------------------------- 决算: balances and completion rates
+summary_balances as (
+    select
+        line_item_cells.document_id,
+        line_item_cells.table_id,
+        max(amount) filter (where line_item = 'opening_balance') as c_opening,
+        max(amount) filter (where line_item = 'income_current_total') as c_income,
+        max(amount) filter (where line_item = 'expenditure_current_total') as c_expenditure,
+        max(amount) filter (where line_item = 'closing_balance') as c_closing,
+        min(row_index) filter (where line_item = 'closing_balance') as closing_row,
+        min(row_index) filter (where line_item = 'opening_balance') as opening_row
+    from line_item_cells
+    inner join (
+        select distinct document_id, table_id from facts
+        where table_kind in ('final_income_expenditure_summary', 'final_fiscal_grant_summary')
+    ) as final_summaries using (document_id, table_id)
+    where line_item_cells.column_key = 'total'
+    group by line_item_cells.document_id, line_item_cells.table_id
+),
+
+fund_rows as (
+    select
+        table_rows.document_id,
+        table_rows.table_id,
+        table_rows.row_index,
+        max(cells.amount) filter (where cells.column_key = 'opening_balance') as c_opening,
+        max(cells.amount) filter (where cells.column_key = 'current_income') as c_income,
+        max(cells.amount) filter (where cells.column_key = 'current_expenditure') as c_expenditure,
+        max(cells.amount) filter (where cells.column_key = 'closing_balance') as c_closing
+    from table_rows
+    inner join cells
+        on cells.document_id = table_rows.document_id
+        and cells.table_id = table_rows.table_id
+        and cells.row_index = table_rows.row_index
+    where table_rows.table_kind in ('final_gov_fund', 'final_state_capital')
+    group by all
+),
+
+rule_balance as (
+    select
+        'final_balance_identity' as rule,
+        'closing_balance' as row_key,
+        document_id,
+        table_id,
+        coalesce(closing_row, opening_row) as row_index,
+        'total' as column_key,
+        coalesce(c_opening, 0) + c_income - c_expenditure as expected,
+        coalesce(c_closing, 0) as found,
+        3 as term_count,
+        'opening_balance + income_current_total - expenditure_current_total' as terms
+    from summary_balances
+    where c_income is not null
+        and c_expenditure is not null
+        and (c_opening is not null or c_closing is not null)
+
+    union all
+
+    select
+        'final_balance_identity' as rule,
+        cast(null as varchar) as row_key,
+        document_id,
+        table_id,
+        row_index,
+        'closing_balance' as column_key,
+        coalesce(c_opening, 0) + coalesce(c_income, 0) - coalesce(c_expenditure, 0) as expected,
+        coalesce(c_closing, 0) as found,
+        3 as term_count,
+        'opening_balance + current_income - current_expenditure' as terms
+    from fund_rows
+    where c_opening is not null or c_income is not null or c_expenditure is not null or c_closing is not null
+),
+
+rate_rows as (
+    select
+        facts.document_id,
+        facts.table_id,
+        facts.row_index,
+        max(facts.amount) filter (where facts.column_key = 'budget') as c_budget,
+        max(facts.amount) filter (where facts.column_key = 'total') as c_final,
+        max(facts.amount) filter (where facts.column_key = 'completion_rate') as c_rate
+    from facts
+    where facts.table_kind like 'final%'
+    group by facts.document_id, facts.table_id, facts.row_index
+),
+
+rule_rate as (
+    select
+        'completion_rate_vs_columns' as rule,
+        cast(null as varchar) as row_key,
+        document_id,
+        table_id,
+        row_index,
+        'completion_rate' as column_key,
+        -- the tolerance below is 0.01 × term_count: 1 term (0.01 points), 50 for a rate printed as a whole number
+        round(100 * coalesce(c_final, 0) / c_budget, 4) as expected,
+        c_rate as found,
+        case when c_rate = round(c_rate) then 50 else 1 end as term_count,
+        '100 × total / budget' as terms
+    from rate_rows
+    where c_rate is not null
+        and c_budget is not null
+        and c_budget <> 0
+),
+
 all_checks as (
+    select * from rule_balance
+    union all
+    select * from rule_rate
+    union all
     select * from rule_children
     union all
     select * from rule_table_total
