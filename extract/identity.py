@@ -327,7 +327,7 @@ def _longer_name_around(value: str, joined: str) -> bool:
     """Whether ``value`` stands in the joined cover inside a longer valid name (it is a wrapped piece)."""
     at = joined.find(value)
     while at >= 0:
-        for start in range(0, at):
+        for start in range(at):
             longer = normalise_unit_name(joined[start:at + len(value)])
             if longer != value and valid_unit_name(longer)[0]:
                 return True

@@ -91,7 +91,7 @@ def read_pdf_with_routes(path: Path, backend: str = DEFAULT_BACKEND) -> tuple[So
     columns = None  # the columns of an unruled table that ended the previous page
     try:
         opened = _open(data, backend)
-    except Exception as exc:  # noqa: BLE001 — every way a file fails to open is a reason, not a crash
+    except Exception as exc:  # every way a file fails to open is a reason, not a crash
         raise _unreadable(exc) from exc
     with opened as pdf:
         doc.page_count = pdf.page_count
