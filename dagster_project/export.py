@@ -63,6 +63,8 @@ PRIMARY_KEYS: dict[str, list[list[str]]] = {
     "figure_sources": [["figure_source_id"]],
     "quality_issues": [["issue_id"]],
     "dim_codes": [["code_type", "code"]],
+    "document_history": [["document_id"]],
+    "document_history_changes": [["document_id", "figure"]],
     DOCUMENTS: [["document_id"]],
 }
 # Foreign keys (the dbt relationships tests of the marts' yml): per reference, alternatives

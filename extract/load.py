@@ -41,6 +41,7 @@ ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS fiscal_year_source VARCHAR;
 ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS fiscal_year_runner_up VARCHAR;
 ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS document_kind_source VARCHAR;
 ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS scope_source VARCHAR;
+ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS first_seen_at TIMESTAMP;
 CREATE TABLE IF NOT EXISTS raw.identity_evidence (
     document_id VARCHAR NOT NULL,
     attribute VARCHAR NOT NULL,
@@ -146,11 +147,16 @@ def load_extraction(con: duckdb.DuckDBPyConnection, extraction: Extraction) -> N
     now = datetime.now(UTC).replace(tzinfo=None)
     con.execute("BEGIN TRANSACTION")
     try:
+        # first_seen_at: when this content was first loaded, kept across reloads (revisions are ordered by it)
+        seen = con.execute(
+            "SELECT coalesce(first_seen_at, loaded_at) FROM raw.documents WHERE document_id = ?", [doc.document_id]
+        ).fetchone()
         _delete_document(con, doc.document_id)
         fields = [f.name for f in dataclasses.fields(doc)]
         con.execute(
-            f"INSERT INTO raw.documents ({', '.join(fields)}, loaded_at) VALUES ({', '.join(['?'] * (len(fields) + 1))})",
-            [*dataclasses.astuple(doc), now],
+            f"INSERT INTO raw.documents ({', '.join(fields)}, loaded_at, first_seen_at) "
+            f"VALUES ({', '.join(['?'] * (len(fields) + 2))})",
+            [*dataclasses.astuple(doc), now, seen[0] if seen else now],
         )
         _insert(con, "tables", extraction.tables)
         _insert(con, "table_facts", extraction.table_facts)

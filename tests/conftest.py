@@ -22,7 +22,8 @@ NEWS_TEXT = (
 
 @pytest.fixture(scope="session")
 def seed_disclosures() -> list[Path]:
-    files = sorted(SEED_RAW_DIR.glob("*.txt"))
+    # the five seeds by their 00N_ names (data/raw also holds real PDFs and generated_from_* text files)
+    files = sorted(p for p in SEED_RAW_DIR.glob("00[0-9]_*.txt"))
     assert len(files) == 5, f"expected the five seed disclosures in {SEED_RAW_DIR}"
     return files
 

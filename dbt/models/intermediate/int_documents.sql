@@ -71,6 +71,7 @@ resolved as (
         documents.file_name,
         documents.file_count,
         documents.file_names,
+        documents.first_seen_at,
         -- 主管部门 of a 单位预算: the registry's, else the one its cover prints; a department is its own
         case
             when documents.scope = '单位'

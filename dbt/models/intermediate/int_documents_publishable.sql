@@ -1,7 +1,8 @@
 -- One row per document: whether its rows may appear in the marts.  A document with an issue of severity `error`
 -- (no usable total expenditure, an implausible fiscal year, a negative total) is held back from
 -- fct_expenditure_by_function, unit_metrics, figure_sources and dim_unit; it stays in raw and in quality_issues.
--- Only that document is held back, never the load.
+-- Only that document is held back, never the load.  A superseded revision or a duplicate (int_document_versions)
+-- is held back too: only the current version of a unit_id × fiscal_year × document_kind is published.
 
 with
 
@@ -11,6 +12,10 @@ documents as (
 
 issues as (
     select * from {{ ref('int_quality_issues') }}
+),
+
+versions as (
+    select * from {{ ref('int_document_versions') }}
 ),
 
 errors as (
@@ -26,10 +31,16 @@ errors as (
 final as (
     select
         documents.document_id,
-        errors.document_id is null as is_publishable,
+        errors.document_id is null and coalesce(versions.is_current, true) as is_publishable,
         cast(coalesce(errors.error_count, 0) as integer) as error_count,
-        errors.error_rules
+        errors.error_rules,
+        coalesce(versions.is_current, true) as is_current_version,
+        versions.version_status,
+        versions.superseded_by,
+        versions.duplicate_of
     from documents
+    left join versions
+        on versions.document_id = documents.document_id
     left join errors
         on errors.document_id = documents.document_id
 )

@@ -1,6 +1,7 @@
 -- One row per disclosure (a unit's budget for a year), typed and renamed from raw.documents.
 -- A disclosure published as several files (stg_source_files) is one row: the primary file's name, title and
--- hash, with the number and names of all its files.
+-- hash, with the number and names of all its files.  first_seen_at: when the disclosure's first file was first
+-- loaded (raw.documents.first_seen_at, kept across reloads of the same content); revisions are ordered by it.
 
 with
 
@@ -30,7 +31,8 @@ renamed as (
         source.source_format,
         source.content_sha256,
         source.extractor_version,
-        cast(source.loaded_at as timestamp) as loaded_at
+        cast(source.loaded_at as timestamp) as loaded_at,
+        cast(coalesce(source.first_seen_at, source.loaded_at) as timestamp) as first_seen_at
 
     from source
     inner join files
@@ -52,6 +54,7 @@ final as (
         arg_min(content_sha256, file_rank) as content_sha256,
         arg_min(extractor_version, file_rank) as extractor_version,
         max(loaded_at) as loaded_at,
+        min(first_seen_at) as first_seen_at,
         count(*) as file_count,
         string_agg(file_name, ' + ' order by file_rank) as file_names
     from renamed
