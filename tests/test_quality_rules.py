@@ -575,6 +575,9 @@ EXERCISED_ELSEWHERE = {
     "stated_year_vs_fiscal_year": "tests/test_final_accounts.py",
     "template_placeholder_left": "tests/test_final_accounts.py",
     "final_budget_vs_loaded_budget": "tests/test_final_accounts.py",
+    # revisions and duplicates: this warehouse's mutants are variants judged one by one (conftest.py), not revisions
+    "superseded_revision": "tests/test_revisions.py",
+    "duplicate_disclosure": "tests/test_revisions.py",
 }
 
 

@@ -4,6 +4,7 @@
 --     which document replaced it and which key figures changed (int_document_version_changes);
 --   * duplicate_disclosure (info): a document with other bytes but the figures of the version before it (another
 --     encoding, a BOM): not counted, the version it copies stands for both.
+-- None with BUDGET_DOCUMENT_VERSIONS=off (int_documents_publishable).
 
 with
 
@@ -80,5 +81,7 @@ duplicates as (
 )
 
 select * from superseded
+{%- if env_var('BUDGET_DOCUMENT_VERSIONS', 'on') == 'off' %} where false {%- endif %}
 union all
 select * from duplicates
+{%- if env_var('BUDGET_DOCUMENT_VERSIONS', 'on') == 'off' %} where false {%- endif %}
