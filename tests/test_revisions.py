@@ -72,7 +72,7 @@ def test_revision_supersedes_the_earlier_version(con):
     assert not history[old]["is_current"] and history[old]["version_status"] == "superseded"
     assert history[new]["version_number"] == 2 and history[new]["is_current"]
     assert history[new]["previous_document_id"] == old
-    assert history[new]["first_seen_at"] >= history[old]["first_seen_at"]
+    assert history[new]["first_seen_at"] >= history[old]["first_seen_at"]  # ISO 8601 text orders as time
     changes = rows(con, "select * from marts.document_history_changes where document_id = ?", [new])
     assert changes and all(c["previous_document_id"] == old for c in changes)
     assert history[new]["changed_figures"] == ", ".join(sorted(c["figure"] for c in changes))

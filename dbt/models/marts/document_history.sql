@@ -29,7 +29,7 @@ final as (
         versions.version_count,
         versions.document_id,
         versions.file_names,
-        versions.first_seen_at,
+        strftime(versions.first_seen_at, '%Y-%m-%dT%H:%M:%S.%f') as first_seen_at,
         versions.version_status,
         versions.is_current,
         versions.superseded_by,
