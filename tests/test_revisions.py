@@ -100,15 +100,9 @@ def test_other_bytes_same_figures_is_a_duplicate_counted_once(con):
     assert con.execute("select count(*) from marts.unit_metrics").fetchone()[0] == 5
 
 
-def test_the_superseded_issue_reaches_quality_issues_once_wired(con):
-    """superseded_revision / duplicate_disclosure reach marts.quality_issues when int_quality_issues unions
-    int_document_version_issues (a file of another owner); until then they are in the intermediate model."""
-    wired = "int_document_version_issues" in (RAW.parents[1] / "dbt/models/intermediate/int_quality_issues.sql").read_text()
+def test_the_superseded_and_duplicate_issues_reach_quality_issues(con):
     fired = {r["rule"] for r in rows(con, "select distinct rule from marts.quality_issues")}
-    if wired:
-        assert {"superseded_revision", "duplicate_disclosure"} <= fired
-    else:
-        assert not {"superseded_revision", "duplicate_disclosure"} & fired
+    assert {"superseded_revision", "duplicate_disclosure"} <= fired
 
 
 # ------------------------------------------------------------------ the inbox (data/raw) built by the CLI

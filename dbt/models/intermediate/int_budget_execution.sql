@@ -64,7 +64,11 @@ final_documents as (
     where document_kind like '%决算'
 ),
 
--- the loaded 预算 of the same unit and year
+current_versions as (
+    select document_id from {{ ref('int_document_versions') }} where is_current
+),
+
+-- the loaded 预算 of the same unit and year: its current version (never a superseded or duplicate copy)
 budget_documents as (
     select
         final_documents.document_id as final_document_id,
@@ -74,6 +78,8 @@ budget_documents as (
         on budgets.unit_id = final_documents.unit_id
         and budgets.fiscal_year = final_documents.fiscal_year
         and budgets.document_kind like '%预算'
+    inner join current_versions
+        on current_versions.document_id = budgets.document_id
     qualify row_number() over (
         partition by final_documents.document_id
         order by (budgets.scope = final_documents.scope) desc, budgets.document_id

@@ -203,6 +203,8 @@ unioned as (
     select * from missing_total_issues
     union all
     select * from ocr_table_issues
+    union all
+    select * from {{ ref('int_document_version_issues') }}
 ),
 
 rated as (
