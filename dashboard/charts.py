@@ -440,3 +440,152 @@ def three_public_panels(compared: pl.DataFrame) -> alt.FacetChart:
             alt.Tooltip("share_text:N", title="“三公”占支出总计 Share of total"),
         ],
     )
+
+
+# --------------------------------------------------------------------------- 决算: execution and series (issue 15)
+def _rate_text(value: Decimal | None) -> str:
+    return formatting.share(value)
+
+
+def execution_rates(shown: pl.DataFrame) -> alt.LayerChart:
+    """The overview of 决算: the execution rate of total expenditure (决算数 ÷ 预算数) per disclosure, in rank
+    order, with a rule at 100 %; the budget, the final amount and where the budget comes from in the tooltip."""
+    rows, order = [], []
+    for row in shown.iter_rows(named=True):
+        unit = unit_label(row)
+        order.append(unit)
+        rate = row.get("execution_rate")
+        rows.append(
+            {
+                "unit": unit,
+                "rate": None if rate is None else float(rate) * 100,
+                "rate_text": _rate_text(rate),
+                "budget_text": formatting.money(row.get("execution_budget")),
+                "final_text": formatting.money(row.get("execution_final")),
+                "source": labels.BUDGET_SOURCES.get(row.get("budget_source") or "", formatting.MISSING),
+            }
+        )
+    data = pl.DataFrame(
+        rows,
+        schema={
+            "unit": pl.String,
+            "rate": pl.Float64,
+            "rate_text": pl.String,
+            "budget_text": pl.String,
+            "final_text": pl.String,
+            "source": pl.String,
+        },
+    )
+    tooltip = [
+        alt.Tooltip("unit:N", title="单位 Unit"),
+        alt.Tooltip("rate_text:N", title="执行率 Execution rate"),
+        alt.Tooltip("budget_text:N", title="预算数 Budget (万元)"),
+        alt.Tooltip("final_text:N", title="决算数 Final (万元)"),
+        alt.Tooltip("source:N", title="预算来源 Budget from"),
+    ]
+    base = alt.Chart(data)
+    bars = base.mark_bar(color="#4C78A8").encode(
+        y=_unit_axis(order), x=alt.X("rate:Q", title="执行率 Execution rate (%)"), tooltip=tooltip
+    )
+    text = base.mark_text(align="left", dx=4).encode(y=_unit_axis(order), x="rate:Q", text="rate_text:N")
+    hundred = (
+        alt.Chart(pl.DataFrame({"x": [100.0]})).mark_rule(color="#E45756", strokeDash=[4, 3]).encode(x="x:Q")
+    )
+    return alt.layer(bars, text, hundred).properties(height=BAR_STEP)
+
+
+def execution_bullets(execution: pl.DataFrame) -> alt.LayerChart:
+    """A bullet per figure of a 决算: the budget as a wide light bar, the final amount as a narrow dark bar in
+    it, the execution rate as text (万元)."""
+    data = pl.DataFrame(
+        [
+            {
+                "figure": labels.FIGURES.get(
+                    row["figure"], labels.METRICS.get(row["figure"], labels.Label(row["figure"], ""))
+                ).short,
+                "budget": _number(row["budget_amount"]),
+                "final": _number(row["final_amount"]),
+                "budget_text": formatting.money(row["budget_amount"]),
+                "final_text": formatting.money(row["final_amount"]),
+                "rate_text": _rate_text(row["execution_rate"]),
+                "source": labels.BUDGET_SOURCES.get(row["budget_source"] or "", formatting.MISSING),
+            }
+            for row in execution.iter_rows(named=True)
+        ],
+        schema={
+            "figure": pl.String,
+            "budget": pl.Float64,
+            "final": pl.Float64,
+            "budget_text": pl.String,
+            "final_text": pl.String,
+            "rate_text": pl.String,
+            "source": pl.String,
+        },
+    )
+    y = alt.Y("figure:N", sort=None, title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False))
+    tooltip = [
+        alt.Tooltip("figure:N", title="指标 Figure"),
+        alt.Tooltip("budget_text:N", title="预算数 Budget (万元)"),
+        alt.Tooltip("final_text:N", title="决算数 Final (万元)"),
+        alt.Tooltip("rate_text:N", title="执行率 Execution rate"),
+        alt.Tooltip("source:N", title="预算来源 Budget from"),
+    ]
+    base = alt.Chart(data)
+    budget = base.mark_bar(color="#C6DBEF", size=18).encode(
+        y=y, x=alt.X("budget:Q", title="万元 · 浅色 预算数 budget, 深色 决算数 final"), tooltip=tooltip
+    )
+    final = base.mark_bar(color="#08519C", size=7).encode(y=y, x="final:Q", tooltip=tooltip)
+    text = (
+        base.mark_text(align="left", dx=4)
+        .encode(y=y, x=alt.X("max_value:Q"), text="rate_text:N")
+        .transform_calculate(max_value="max(datum.budget || 0, datum.final || 0)")
+    )
+    return alt.layer(budget, final, text).properties(height=alt.Step(26))
+
+
+def series_lines(series: pl.DataFrame) -> alt.FacetChart:
+    """The unit's figures over the years: one small panel per figure (each on its own axis: 三公 is a
+    hundredth of the total), one line per kind (预算, 决算), 万元."""
+    order = [
+        labels.METRICS.get(f, labels.Label(f, "")).short for f in dict.fromkeys(series.get_column("figure"))
+    ]
+    data = pl.DataFrame(
+        [
+            {
+                "year": str(row["fiscal_year"]),
+                "figure": labels.METRICS.get(row["figure"], labels.Label(row["figure"], "")).short,
+                "kind": row["document_kind"] or "预算",
+                "value": _number(row["value"]),
+                "value_text": formatting.money(row["value"]),
+                "change_text": _rate_text(row["change_rate"]),
+            }
+            for row in series.iter_rows(named=True)
+        ],
+        schema={
+            "year": pl.String,
+            "figure": pl.String,
+            "kind": pl.String,
+            "value": pl.Float64,
+            "value_text": pl.String,
+            "change_text": pl.String,
+        },
+    )
+    return (
+        alt.Chart(data)
+        .mark_line(point=alt.OverlayMarkDef(size=60))
+        .encode(
+            x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("value:Q", title="万元", scale=alt.Scale(zero=False)),
+            color=alt.Color("kind:N", title="文件类型 Kind", legend=alt.Legend(orient="bottom")),
+            tooltip=[
+                alt.Tooltip("year:O", title="年度 Year"),
+                alt.Tooltip("kind:N", title="文件类型 Kind"),
+                alt.Tooltip("figure:N", title="指标 Figure"),
+                alt.Tooltip("value_text:N", title="万元"),
+                alt.Tooltip("change_text:N", title="比上年 vs previous year"),
+            ],
+        )
+        .properties(width=PANEL_WIDTH, height=140)
+        .facet(facet=alt.Facet("figure:N", sort=order, title=None), columns=PANEL_COLUMNS)
+        .resolve_scale(y="independent")
+    )

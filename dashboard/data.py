@@ -144,6 +144,36 @@ DIM_UNIT_COLUMNS: dict[str, pl.DataType] = {
     "last_fiscal_year": pl.Int32,
 }
 
+BUDGET_EXECUTION_COLUMNS: dict[str, pl.DataType] = {
+    "document_id": pl.String,
+    "unit_id": pl.String,
+    "unit_name": pl.String,
+    "fiscal_year": pl.Int32,
+    "document_kind": pl.String,
+    "figure": pl.String,
+    "budget_amount": MONEY,
+    "budget_source": pl.String,
+    "budget_document_id": pl.String,
+    "loaded_budget_amount": MONEY,
+    "stated_budget_amount": MONEY,
+    "final_amount": MONEY,
+    "execution_rate": RATIO,
+    "budget_differs": pl.Boolean,
+}
+UNIT_YEAR_COLUMNS: dict[str, pl.DataType] = {
+    "unit_id": pl.String,
+    "unit_name": pl.String,
+    "fiscal_year": pl.Int32,
+    "document_kind": pl.String,
+    "figure": pl.String,
+    "document_id": pl.String,
+    "value": MONEY,
+    "previous_document_id": pl.String,
+    "previous_value": MONEY,
+    "change": MONEY,
+    "change_rate": RATIO,
+}
+
 TABLES: dict[str, tuple[str, dict[str, pl.DataType]]] = {
     "unit_metrics": ("marts.unit_metrics", UNIT_METRICS_COLUMNS),
     "expenditure_by_function": ("marts.fct_expenditure_by_function", FUNCTION_COLUMNS),
@@ -152,6 +182,8 @@ TABLES: dict[str, tuple[str, dict[str, pl.DataType]]] = {
     "documents": ("published.documents", DOCUMENT_COLUMNS),
     "basic_by_economic": ("marts.fct_basic_expenditure_by_economic", ECONOMIC_COLUMNS),
     "dim_unit": ("marts.dim_unit", DIM_UNIT_COLUMNS),
+    "budget_execution": ("marts.budget_execution", BUDGET_EXECUTION_COLUMNS),
+    "unit_year_metrics": ("marts.unit_year_metrics", UNIT_YEAR_COLUMNS),
 }
 
 
@@ -172,6 +204,8 @@ class Snapshot:
     documents: pl.DataFrame
     basic_by_economic: pl.DataFrame
     dim_unit: pl.DataFrame
+    budget_execution: pl.DataFrame
+    unit_year_metrics: pl.DataFrame
 
     @property
     def sources_dir(self) -> Path:
@@ -266,6 +300,36 @@ def filter_metrics(metrics: pl.DataFrame, filters: Filters) -> pl.DataFrame:
     return selected
 
 
+def of_kind(metrics: pl.DataFrame, family: str) -> pl.DataFrame:
+    """The disclosures of one kind family (预算 or 决算): a ranking never mixes them."""
+    return metrics.filter(
+        pl.col("document_kind").map_elements(kind_family, return_dtype=pl.String, skip_nulls=False) == family
+    )
+
+
+EXECUTION_RANK = "execution_rate"
+
+
+def with_execution(metrics: pl.DataFrame, execution: pl.DataFrame) -> pl.DataFrame:
+    """``metrics`` with the total's budget, final amount, execution rate and budget source of each 决算
+    (``budget_execution``, figure ``total_expenditure``); NULL for a document without one."""
+    total = execution.filter(pl.col("figure") == "total_expenditure").select(
+        "document_id",
+        pl.col("budget_amount").cast(MONEY).alias("execution_budget"),
+        pl.col("final_amount").cast(MONEY).alias("execution_final"),
+        pl.col("execution_rate").cast(RATIO),
+        "budget_source",
+    )
+    base = metrics.drop(
+        [
+            c
+            for c in ("execution_budget", "execution_final", "execution_rate", "budget_source")
+            if c in metrics.columns
+        ]
+    )
+    return base.join(total.unique("document_id"), on="document_id", how="left")
+
+
 def ranked(metrics: pl.DataFrame, rank_by: str) -> pl.DataFrame:
     """Disclosures ranked on ``rank_by`` (highest first; missing values last), with ``rank`` 1…n and the
     derived columns the overview shows: the rest of the function mix and the basic share."""
@@ -300,9 +364,9 @@ def filter_options(metrics: pl.DataFrame, column: str) -> list:
 # --------------------------------------------------------------------------- unit page
 def unit_choices(snapshot: Snapshot) -> list[dict]:
     """Every disclosure a unit page can show: the published ones, then those held back by an error."""
-    published = snapshot.unit_metrics.select("document_id", "unit_name", "fiscal_year", "scope").sort(
-        ["unit_name", "fiscal_year"]
-    )
+    published = snapshot.unit_metrics.select(
+        "document_id", "unit_name", "fiscal_year", "scope", "document_kind"
+    ).sort(["unit_name", "fiscal_year", "document_kind"], nulls_last=True)
     choices = [{**row, "published": True} for row in published.to_dicts()]
     held_back = (
         snapshot.quality_issues.filter(
@@ -312,7 +376,9 @@ def unit_choices(snapshot: Snapshot) -> list[dict]:
         .agg(pl.col("unit_name").first(), pl.col("fiscal_year").first())
         .sort(["unit_name", "document_id"])
     )
-    choices += [{**row, "scope": None, "published": False} for row in held_back.to_dicts()]
+    choices += [
+        {**row, "scope": None, "document_kind": None, "published": False} for row in held_back.to_dicts()
+    ]
     return choices
 
 
@@ -343,6 +409,64 @@ def issues_of(snapshot: Snapshot, document_id: str) -> pl.DataFrame:
         snapshot.quality_issues.filter(pl.col("document_id") == document_id)
         .with_columns(severity_rank=pl.col("severity").replace_strict(SEVERITY_ORDER, default=9))
         .sort(["severity_rank", "rule", "location"], nulls_last=True)
+    )
+
+
+# --------------------------------------------------------------------------- unit page: series and execution
+SERIES_FIGURES = (
+    "total_expenditure",
+    "basic_expenditure",
+    "project_expenditure",
+    "personnel_expenditure",
+    "public_expenditure",
+    "three_public_total",
+)
+KIND_ORDER = {"部门预算": 0, "单位预算": 1, "部门决算": 2, "单位决算": 3}
+
+
+def unit_series(snapshot: Snapshot, unit_id: str | None) -> pl.DataFrame:
+    """The unit's ``unit_year_metrics`` rows of ``SERIES_FIGURES``: by year, then kind (预算 before 决算)."""
+    if unit_id is None:
+        return snapshot.unit_year_metrics.clear()
+    return (
+        snapshot.unit_year_metrics.filter(
+            pl.col("unit_id") == unit_id, pl.col("figure").is_in(list(SERIES_FIGURES))
+        )
+        .with_columns(
+            kind_rank=pl.col("document_kind").replace_strict(KIND_ORDER, default=9, return_dtype=pl.Int32),
+            figure_rank=pl.col("figure").replace_strict(
+                {f: i for i, f in enumerate(SERIES_FIGURES)}, return_dtype=pl.Int32
+            ),
+        )
+        .sort(["fiscal_year", "kind_rank", "figure_rank"])
+    )
+
+
+EXECUTION_FIGURE_ORDER = (
+    "total_expenditure",
+    "basic_expenditure",
+    "project_expenditure",
+    "personnel_expenditure",
+    "public_expenditure",
+    "three_public_total",
+    "three_public_outbound",
+    "three_public_vehicle_purchase",
+    "three_public_vehicle_operation",
+    "three_public_reception",
+    "operating_expenditure",
+)
+
+
+def execution_of(snapshot: Snapshot, document_id: str) -> pl.DataFrame:
+    """The ``budget_execution`` rows of a 决算: the main figures in a fixed order, then the function 类
+    (``expenditure_<code>``) by code."""
+    order = {f: i for i, f in enumerate(EXECUTION_FIGURE_ORDER)}
+    return (
+        snapshot.budget_execution.filter(pl.col("document_id") == document_id)
+        .with_columns(
+            figure_rank=pl.col("figure").replace_strict(order, default=len(order), return_dtype=pl.Int32)
+        )
+        .sort(["figure_rank", "figure"])
     )
 
 

@@ -253,3 +253,39 @@ COLUMNS: dict[str, Label] = {
 
 MONEY_UNIT = "万元"
 HEADCOUNT_UNIT = "人"
+
+# --------------------------------------------------------------------------- 决算: execution and series (issue 15)
+OVERVIEW_KIND = Label("文件类型", "Budget or final accounts (one kind per ranking)")
+EXECUTION_RANKING = Label(
+    "预算执行率排名", "Ranking on the execution rate of total expenditure (决算 ÷ 预算)"
+)
+EXECUTION_RANK_DEFINITION = Label(
+    "执行率（支出总计 决算数 ÷ 预算数）", "execution rate (final ÷ budget, total)"
+)
+SERIES = Label("逐年指标", "Figures over the years, with the change on the previous year of the same kind")
+EXECUTION = Label("预算执行", "Budget vs final accounts: execution rates")
+BUDGET_SOURCES: dict[str, str] = {
+    "loaded_budget": "已载预算 the loaded 预算",
+    "final_accounts_stated": "决算所列预算数 stated in the 决算",
+}
+EXECUTION_COLUMNS: dict[str, Label] = {
+    "budget_amount": Label("预算数", "Budget"),
+    "final_amount": Label("决算数", "Final"),
+    "execution_rate": Label("执行率", "Execution rate"),
+    "budget_source": Label("预算来源", "Budget from"),
+    "budget_document_id": Label("预算文件", "Budget document"),
+    "budget_differs": Label("预算不一致", "Budgets differ"),
+    "value": Label("数值", "Value"),
+    "previous_value": Label("上年数值", "Previous year"),
+    "change": Label("增减额", "Change"),
+    "change_rate": Label("增减率", "Change rate"),
+}
+METRICS.update(
+    {
+        "execution_rate": Label("执行率", "Execution rate"),
+        "execution_budget": Label("预算数", "Budget (total)"),
+        "execution_final": Label("决算数", "Final (total)"),
+        "budget_source": Label("预算来源", "Budget from"),
+    }
+)
+FISCAL_YEAR_ANY = Label("年度", "Fiscal year")

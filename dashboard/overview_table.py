@@ -46,13 +46,28 @@ TABLE_COLUMNS: list[tuple[str, str]] = [
     ("document_id", "text"),
 ]
 
+# the 决算 overview adds the execution of the total, after the quality column
+EXECUTION_TABLE_COLUMNS: list[tuple[str, str]] = [
+    ("execution_rate", "percent"),
+    ("execution_budget", "money"),
+    ("execution_final", "money"),
+    ("budget_source", "text"),
+]
+
+
+def table_columns(execution: bool = False) -> list[tuple[str, str]]:
+    if not execution:
+        return TABLE_COLUMNS
+    at = [c for c, _ in TABLE_COLUMNS].index("quality") + 1
+    return [*TABLE_COLUMNS[:at], *EXECUTION_TABLE_COLUMNS, *TABLE_COLUMNS[at:]]
+
 
 SUFFIXES = {"percent": " (%)", "money": " (万元)", "per_capita": " (万元/人)"}
 
 
 def header(column: str, kind: str | None = None) -> str:
     """The table header of a column: ``'人均人员经费 Personnel / person (万元/人)'``."""
-    kind = kind or dict(TABLE_COLUMNS)[column]
+    kind = kind or dict(table_columns(execution=True))[column]
     label = labels.METRICS.get(column, labels.Label(column, ""))
     suffix = SUFFIXES["per_capita"] if column.startswith("per_capita") else SUFFIXES.get(kind, "")
     return f"{label.short}{suffix}".strip()
@@ -77,9 +92,16 @@ def per_capita_note(row: dict) -> str | None:
     return "；".join(notes) or None
 
 
-def table_frame(shown: pl.DataFrame) -> pl.DataFrame:
-    """The shown rows as the table displays and downloads them: labelled columns, shares in percent."""
+def table_frame(shown: pl.DataFrame, execution: bool = False) -> pl.DataFrame:
+    """The shown rows as the table displays and downloads them: labelled columns, shares in percent (with the
+    execution of the total for 决算: ``execution=True``)."""
+    extra = {}
+    if execution:
+        extra["budget_source"] = pl.col("budget_source").replace_strict(
+            labels.BUDGET_SOURCES, default=pl.col("budget_source")
+        )
     frame = shown.with_columns(
+        **extra,
         per_capita_note=pl.struct("in_service_staff", *labels.PER_CAPITA_DEFINITIONS).map_elements(
             per_capita_note, return_dtype=pl.String, skip_nulls=False
         ),
@@ -90,7 +112,7 @@ def table_frame(shown: pl.DataFrame) -> pl.DataFrame:
         staff_basis=pl.col("staff_basis").replace_strict(labels.STAFF_BASIS, default=pl.col("staff_basis")),
     )
     columns = []
-    for column, kind in TABLE_COLUMNS:
+    for column, kind in table_columns(execution):
         expression = pl.col(column)
         if kind == "percent":
             expression = (expression * 100).cast(pl.Decimal(14, 4))
@@ -107,13 +129,14 @@ WIDE_TEXT = {
     "staff_basis": 170,
     "scope": 70,
     "province": 110,
+    "budget_source": 200,
 }
 PINNED = {"rank", "unit_name"}  # stay in view while the table scrolls sideways
 
 
-def column_config() -> dict:
+def column_config(execution: bool = False) -> dict:
     config = {}
-    for column, kind in TABLE_COLUMNS:
+    for column, kind in table_columns(execution):
         name = header(column, kind)
         width = WIDE_TEXT.get(column, WIDTHS.get(kind, 120))
         pinned = column in PINNED

@@ -88,3 +88,40 @@ def copy_of(built: PublishedWarehouse, root: Path) -> PublishedWarehouse:
         published=root / built.published.relative_to(built.root),
         report=built.report,
     )
+
+
+# --------------------------------------------------------------------------- seeds + 决算 (issue 15)
+FINAL_ACCOUNTS_DIR = Path(__file__).resolve().parents[2] / "shared" / "pdfs" / "final_accounts"
+REAL_FINAL_ACCOUNTS = FINAL_ACCOUNTS_DIR / "samples_good_上海市普陀区财政局2024年度部门决算.pdf"
+SERIES_SEED = "002_5e80dbdf814b782e.txt"
+
+
+@dataclass
+class FinalAccountsWarehouse:
+    """The seeds, a 决算 and the previous year's 预算 generated from seed 002 (``tools/generate_series.py``),
+    and the real 财政局 决算 PDF where ``../shared/pdfs/final_accounts`` is beside the clone; published."""
+
+    built: PublishedWarehouse
+    generated: dict[str, Path]
+    real_final: Path | None
+
+
+def session_final_accounts_warehouse(tmp_path_factory, seed_disclosures) -> FinalAccountsWarehouse:
+    """Built once per session, on first use (the 决算 fixture of the dashboard tests)."""
+    if "final_accounts" not in _SESSION:
+        from tools.generate_series import generate
+
+        root = tmp_path_factory.mktemp("published_final_accounts")
+        [seed] = [p for p in seed_disclosures if p.name == SERIES_SEED]
+        generated = generate(seed, root / "generated")
+        real = REAL_FINAL_ACCOUNTS if REAL_FINAL_ACCOUNTS.exists() else None
+        files = [
+            *seed_disclosures,
+            generated["final"],
+            generated["previous_budget"],
+            *([real] if real else []),
+        ]
+        _SESSION["final_accounts"] = FinalAccountsWarehouse(
+            built=build_published(root / "build", files), generated=generated, real_final=real
+        )
+    return _SESSION["final_accounts"]

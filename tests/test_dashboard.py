@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from published_warehouse import session_published_warehouse
+from published_warehouse import session_final_accounts_warehouse, session_published_warehouse
 from streamlit.testing.v1 import AppTest
 
 from dashboard import formatting, labels, sources
@@ -563,3 +563,155 @@ def test_search_by_code_lists_the_units_that_print_it(app, built):
     again.query_params["q"] = "2080505"
     run(again)
     assert table_rows(again, "search-function") == rows
+
+
+# --------------------------------------------------------------------------- issue 15: 决算, execution and series
+D = Decimal
+TOTAL_OF_FINAL = """
+    SELECT * FROM (SELECT m.*, b.budget_amount, b.final_amount, b.execution_rate, b.budget_source, d.file_name
+    FROM marts.unit_metrics m
+    JOIN (SELECT document_id, file_name FROM published.documents) d USING (document_id)
+    LEFT JOIN marts.budget_execution b ON b.document_id = m.document_id AND b.figure = 'total_expenditure'
+    WHERE m.document_kind LIKE '%决算') WHERE true
+"""
+
+
+@pytest.fixture(scope="session")
+def final(tmp_path_factory, seed_disclosures):
+    """The seeds, a generated 决算 + previous-year 预算 of seed 002, and the real 财政局 决算 (when beside the clone)."""
+    return session_final_accounts_warehouse(tmp_path_factory, seed_disclosures)
+
+
+@pytest.fixture
+def final_app(final, monkeypatch):
+    monkeypatch.setenv("BUDGET_PUBLISHED", str(final.built.published))
+    return AppTest.from_file(str(APP), default_timeout=60)
+
+
+def generated_final_row(final) -> dict:
+    [row] = final.built.rows(f"{TOTAL_OF_FINAL} AND file_name = ?", [final.generated["final"].name])
+    return row
+
+
+def test_overview_shows_budgets_by_default_and_never_mixes_kinds(final_app, final):
+    at = run(final_app)
+    assert at.radio(key="filter_kind").options == ["预算 budget", "决算 final accounts"]
+    assert at.radio(key="filter_kind").value == "预算"
+    budgets = final.built.rows(
+        "SELECT * FROM marts.unit_metrics WHERE document_kind LIKE '%预算' "
+        + RANK_ORDER.format(column="per_capita_personnel")
+    )
+    assert shown_ids(at) == [r["document_id"] for r in budgets]
+    assert "kind" not in at.query_params
+    assert "execution_rate" not in at.radio(key="rank_by").options
+
+
+def test_overview_of_final_accounts_ranks_on_the_execution_rate(final_app, final):
+    at = run(final_app)
+    at.radio(key="filter_kind").set_value("决算")
+    run(at)
+    expected = final.built.rows(
+        f"{TOTAL_OF_FINAL} ORDER BY execution_rate DESC NULLS LAST, unit_name, fiscal_year"
+    )
+    assert len(expected) >= 1
+    assert at.radio(key="rank_by").value == "execution_rate"
+    assert shown_ids(at) == [r["document_id"] for r in expected]  # 决算 only, highest rate first
+    assert metric(at, labels.DISCLOSURES_SHOWN.zh) == str(len(expected))
+    table = at.dataframe[0].value
+    assert table[header("execution_rate")].tolist() == [
+        None if r["execution_rate"] is None else r["execution_rate"] * 100 for r in expected
+    ]
+    assert table[header("execution_budget")].tolist() == [r["budget_amount"] for r in expected]
+    # the generated pair: 决算 total ÷ the loaded 预算 total of the same unit and year
+    generated = generated_final_row(final)
+    [budget] = final.built.rows(
+        "SELECT total_expenditure FROM marts.unit_metrics WHERE unit_id = ? AND fiscal_year = ? "
+        "AND document_kind LIKE '%预算'",
+        [generated["unit_id"], generated["fiscal_year"]],
+    )
+    rate = (generated["total_expenditure"] / budget["total_expenditure"]).quantize(D("0.000001"))
+    assert generated["execution_rate"] == rate and generated["budget_source"] == "loaded_budget"
+    row = shown_ids(at).index(generated["document_id"])
+    assert table[header("execution_rate")].tolist()[row] == rate * 100
+    assert table[header("budget_source")].tolist()[row] == labels.BUDGET_SOURCES["loaded_budget"]
+    assert at.query_params == {"kind": "决算"}
+    assert any(s.value == labels.EXECUTION_RANKING.zh for s in at.subheader)
+    assert len(at.get("vega_lite_chart")) == 5  # execution rates, then the four charts of the 预算 overview
+
+    # the URL brings the kind (and a per-capita rank) back; a kind the publication lacks is dropped
+    again = AppTest.from_file(str(APP), default_timeout=60)
+    again.query_params.update({"kind": "决算", "rank": "personnel"})
+    run(again)
+    assert again.radio(key="filter_kind").value == "决算"
+    assert again.radio(key="rank_by").value == "per_capita_personnel"
+    assert set(shown_ids(again)) == {r["document_id"] for r in expected}
+    assert again.query_params == {"kind": "决算", "rank": "personnel"}
+
+
+def test_unit_page_of_a_final_accounts_shows_budget_vs_final(final_app, final):
+    generated = generated_final_row(final)
+    at = open_unit(run(final_app), generated["document_id"])
+    execution = final.built.rows(
+        "SELECT * FROM marts.budget_execution WHERE document_id = ?", [generated["document_id"]]
+    )
+    rows = {r[0]: r for r in table_rows(at, "budget-execution")}
+    assert len(rows) == len(execution)
+    total = rows[f"{labels.FIGURES['total_expenditure'].zh} {labels.FIGURES['total_expenditure'].en}"]
+    assert total[1:5] == [
+        formatting.money(generated["budget_amount"]),
+        formatting.money(generated["final_amount"]),
+        formatting.share(generated["execution_rate"]),
+        labels.BUDGET_SOURCES["loaded_budget"],
+    ]
+    assert total[3] == "98.51%"  # 1,025.67 ÷ 1,041.14
+    three = rows[f"{labels.FIGURES['three_public_total'].zh} {labels.FIGURES['three_public_total'].en}"]
+    assert three[3] == "80.00%"  # the generator executes each “三公” part at 0.8
+    assert [
+        c
+        for c in at.get("vega_lite_chart")
+        if "浅色 预算数 budget" in json.dumps(json.loads(c.proto.spec), ensure_ascii=False)
+    ], "the bullet chart"
+    if final.real_final is not None:  # the real 决算 has no loaded 预算: the budget it states itself
+        [real] = final.built.rows(f"{TOTAL_OF_FINAL} AND file_name = ?", [final.real_final.name])
+        at = open_unit(at, real["document_id"])
+        stated = final.built.rows(
+            "SELECT * FROM marts.budget_execution WHERE document_id = ? AND budget_source = 'final_accounts_stated'",
+            [real["document_id"]],
+        )
+        shown = {r[0]: r for r in table_rows(at, "budget-execution")}
+        for row in stated:
+            label = labels.FIGURES.get(row["figure"])
+            if label is not None:
+                assert shown[f"{label.zh} {label.en}"][1] == formatting.money(row["budget_amount"])
+                assert shown[f"{label.zh} {label.en}"][4] == labels.BUDGET_SOURCES["final_accounts_stated"]
+
+
+def test_unit_page_shows_the_series_with_the_year_on_year_change(final_app, final):
+    series = final.built.rows(
+        "SELECT * FROM marts.unit_year_metrics WHERE figure = 'total_expenditure' AND unit_id = ? "
+        "ORDER BY fiscal_year, document_kind DESC",
+        [generated_final_row(final)["unit_id"]],
+    )
+    current = next(r for r in series if r["fiscal_year"] == 2024 and r["document_kind"] == "部门预算")
+    at = open_unit(run(final_app), current["document_id"])
+    rows = table_rows(at, "unit-series")
+    assert [(r[0], r[1]) for r in rows] == [("2023", "部门预算"), ("2024", "部门预算"), ("2024", "部门决算")]
+    assert len(rows) == len(series)
+    budget_2024 = rows[1]
+    rate = formatting.share(current["change_rate"])
+    assert (
+        budget_2024[2]
+        == f"{formatting.money(current['value'])} {formatting.difference(current['change'])} · +{rate}"
+    )
+    assert rate == "5.00%"  # the generator's previous year is this one ÷ 1.05
+    assert rows[0][2] == f"{formatting.money(series[0]['value'])} —"  # a first year has no change
+    assert rows[2][2].endswith(" —")  # the 决算 is not compared with a 预算
+    # no execution section on a 预算
+    assert not [m for m in at.markdown if 'id="budget-execution"' in m.value]
+
+
+def test_unit_page_series_on_the_seeds_has_one_year(app, built):
+    [row] = built.rows("SELECT * FROM marts.unit_metrics ORDER BY document_id LIMIT 1")
+    at = open_unit(run(app), row["document_id"])
+    [series] = table_rows(at, "unit-series")
+    assert series[2] == f"{formatting.money(row['total_expenditure'])} —"

@@ -6,6 +6,7 @@ against the published marts, follows a source link to the line, and saves screen
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -16,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from published_warehouse import session_published_warehouse
+from published_warehouse import session_final_accounts_warehouse, session_published_warehouse
 
 from dashboard import formatting, labels
 
@@ -50,8 +51,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def dashboard_url(built, tmp_path):
+@contextlib.contextmanager
+def _serve(published: Path, tmp_path: Path):
+    """``streamlit run dashboard/server.py`` on a free port, reading ``published``; its URL."""
     port = _free_port()
     log = (tmp_path / "streamlit.log").open("w")
     process = subprocess.Popen(
@@ -65,7 +67,7 @@ def dashboard_url(built, tmp_path):
             "--client.toolbarMode", "minimal",
         ],
         cwd=REPO_ROOT,
-        env={**os.environ, "BUDGET_PUBLISHED": str(built.published)},
+        env={**os.environ, "BUDGET_PUBLISHED": str(published)},
         stdout=log,
         stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -91,6 +93,12 @@ def dashboard_url(built, tmp_path):
             process.kill()
             process.wait()
         log.close()
+
+
+@pytest.fixture
+def dashboard_url(built, tmp_path):
+    with _serve(built.published, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -276,3 +284,67 @@ def test_comparison_and_search_in_a_browser(built, dashboard_url, browser):
     )
     assert overflow == [0, 0, 0, 0]
     assert page.get_by_role("radio", name=labels.AXIS_SCALES["log"].short).is_checked()
+
+
+# --------------------------------------------------------------------------- issue 15: a 决算 and its execution
+@pytest.fixture(scope="session")
+def final(tmp_path_factory, seed_disclosures):
+    return session_final_accounts_warehouse(tmp_path_factory, seed_disclosures)
+
+
+@pytest.fixture
+def final_dashboard_url(final, tmp_path):
+    with _serve(final.built.published, tmp_path) as url:
+        yield url
+
+
+def test_final_accounts_overview_and_execution_in_a_browser(final, final_dashboard_url, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    ranked = final.built.rows(
+        "SELECT m.document_id, m.unit_name, m.fiscal_year, b.budget_amount, b.final_amount, b.execution_rate "
+        "FROM marts.unit_metrics m LEFT JOIN marts.budget_execution b "
+        "ON b.document_id = m.document_id AND b.figure = 'total_expenditure' "
+        "WHERE m.document_kind LIKE '%决算' ORDER BY b.execution_rate DESC NULLS LAST, m.unit_name, m.fiscal_year"
+    )
+    top = ranked[0]
+    assert top["execution_rate"] is not None
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+
+    # the overview of 决算, from its URL: ranked on the execution rate
+    page.goto(f"{final_dashboard_url}/?kind=决算")
+    page.get_by_role("heading", name=labels.EXECUTION_RANKING.zh).wait_for(timeout=UI_TIMEOUT)
+    _wait_for_metric(page, labels.DISCLOSURES_SHOWN.zh, str(len(ranked)))
+    _no_exception(page)
+    page.get_by_test_id("stDataFrame").wait_for(timeout=UI_TIMEOUT)
+    assert _grid_column(page, 1, len(ranked)) == [r["unit_name"] for r in ranked]
+    page.get_by_test_id("stVegaLiteChart").nth(4).wait_for(timeout=UI_TIMEOUT)
+    page.wait_for_timeout(1500)
+    overflow = page.evaluate(
+        "[...document.querySelectorAll('[data-testid=stVegaLiteChart]')].map(e => e.scrollWidth - e.clientWidth)"
+    )
+    assert overflow == [0] * 5
+    _screenshot(page, "dashboard_final_accounts_overview.png")
+
+    # its unit page: budget vs final, with the rate and where the budget comes from
+    page.get_by_role("link", name=f"打开单位详情 Open the unit page: {top['unit_name']}").click()
+    page.wait_for_url(f"**/unit?doc={top['document_id']}", timeout=UI_TIMEOUT)
+    table = page.locator("#budget-execution")
+    table.wait_for(timeout=UI_TIMEOUT)
+    _no_exception(page)
+    total = table.locator("tbody tr").filter(has_text=labels.FIGURES["total_expenditure"].en)
+    cells = total.first.locator("td").all_inner_texts()
+    assert cells[1:4] == [
+        formatting.money(top["budget_amount"]),
+        formatting.money(top["final_amount"]),
+        formatting.share(top["execution_rate"]),
+    ]
+    assert labels.BUDGET_SOURCES["loaded_budget"] in cells[4]
+    series = page.locator("#unit-series tbody tr")
+    assert series.count() == len(
+        final.built.rows(
+            "SELECT DISTINCT fiscal_year, document_kind FROM marts.unit_year_metrics WHERE unit_id = "
+            "(SELECT unit_id FROM marts.unit_metrics WHERE document_id = ?)",
+            [top["document_id"]],
+        )
+    )
+    _screenshot(page, "dashboard_final_accounts_unit.png")

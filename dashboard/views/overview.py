@@ -8,7 +8,16 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, formatting, labels, ui, url_state
-from dashboard.data import Filters, filter_metrics, filter_options, ranked
+from dashboard.data import (
+    EXECUTION_RANK,
+    Filters,
+    filter_metrics,
+    filter_options,
+    kind_options,
+    of_kind,
+    ranked,
+    with_execution,
+)
 from dashboard.overview_table import column_config, table_frame
 
 UNIT_PAGE = "views/unit.py"
@@ -22,8 +31,13 @@ FILTER_PARAMS = {
     "filter_scope": "scope",
 }
 RANK_PARAM = "rank"
-RANK_VALUES = {"per_capita_personnel": "personnel", "per_capita_wage_welfare": "wage_welfare"}
+RANK_VALUES = {
+    "per_capita_personnel": "personnel",
+    "per_capita_wage_welfare": "wage_welfare",
+    EXECUTION_RANK: "execution",
+}
 AXIS_PARAM = "axis"
+KIND_KEY, KIND_PARAM = "filter_kind", "kind"  # 预算 (default) | 决算: one kind per ranking, never mixed
 
 
 def _multiselect(label: labels.Label, options: list, key: str, **kwargs) -> list:
@@ -62,17 +76,50 @@ def sidebar_filters(metrics: pl.DataFrame) -> Filters:
     )
 
 
-def rank_choice() -> str:
+def _kind_changed() -> None:
+    """Another kind ranks on its own default (the execution rate for 决算, per-capita personnel for 预算)."""
+    st.session_state.pop("rank_by", None)
+    if RANK_PARAM in st.query_params:
+        del st.query_params[RANK_PARAM]
+
+
+def kind_choice(metrics: pl.DataFrame) -> str:
+    """预算 or 决算 (the first present is the default: 预算 where the publication holds budgets)."""
+    families = kind_options(metrics)
+    with st.sidebar:
+        url_state.restore_one(KIND_KEY, KIND_PARAM, families)
+        family = st.radio(
+            labels.OVERVIEW_KIND.short,
+            families,
+            format_func=lambda f: labels.KIND_FAMILIES.get(f, f),
+            horizontal=True,
+            key=KIND_KEY,
+            on_change=_kind_changed,
+        )
+        url_state.keep(KIND_PARAM, family, default=families[0])
+    return family
+
+
+def _rank_text(column: str) -> str:
+    if column == EXECUTION_RANK:
+        return f"{labels.EXECUTION_RANK_DEFINITION.zh} · {labels.EXECUTION_RANK_DEFINITION.en}"
+    return (
+        f"{labels.METRICS[column].zh}（{labels.PER_CAPITA_DEFINITIONS[column].zh}）"
+        f" · {labels.PER_CAPITA_DEFINITIONS[column].en}"
+    )
+
+
+def rank_choice(family: str = "预算") -> str:
+    """For 预算 the two per-capita definitions; for 决算 the execution rate first (its default), then those."""
     options = list(labels.PER_CAPITA_DEFINITIONS)
+    if family == "决算":
+        options = [EXECUTION_RANK, *options]
     by_param = {v: k for k, v in RANK_VALUES.items()}
     url_state.restore_one("rank_by", RANK_PARAM, options, parse=lambda text: by_param.get(text, text))
     rank_by = st.radio(
         labels.RANK_BY.short,
         options,
-        format_func=lambda c: (
-            f"{labels.METRICS[c].zh}（{labels.PER_CAPITA_DEFINITIONS[c].zh}）"
-            f" · {labels.PER_CAPITA_DEFINITIONS[c].en}"
-        ),
+        format_func=_rank_text,
         horizontal=True,
         key="rank_by",
     )
@@ -113,13 +160,29 @@ def render() -> None:
     snapshot = ui.current_snapshot()
     ui.page_setup()
     ui.title(labels.OVERVIEW)
-    filters = sidebar_filters(snapshot.unit_metrics)
-    rank_by = rank_choice()
-    shown = ranked(filter_metrics(snapshot.unit_metrics, filters), rank_by)
+    family = kind_choice(snapshot.unit_metrics)
+    metrics = of_kind(snapshot.unit_metrics, family)
+    final_accounts = family == "决算"
+    if final_accounts:
+        metrics = with_execution(metrics, snapshot.budget_execution)
+    filters = sidebar_filters(metrics)
+    rank_by = rank_choice(family)
+    shown = ranked(filter_metrics(metrics, filters), rank_by)
     summary(shown)
     if shown.is_empty():
         st.info("没有符合筛选条件的公开文件。 No disclosure matches the filters.")
         return
+
+    if final_accounts:
+        ui.section(labels.EXECUTION_RANKING)
+        st.caption(
+            "执行率 = 决算数 ÷ 预算数（支出总计）；预算数取同一单位同年已载的预算，没有时取决算所列的预算数（见表“预算来源”）；"
+            "无预算数的决算排在最后。  \n"
+            "Execution rate = final ÷ budget (total expenditure); the budget is the loaded 预算 of the same unit "
+            "and year, else the one the 决算 states (see the table's budget source); a 决算 without a budget "
+            "comes last."
+        )
+        st.altair_chart(charts.execution_rates(shown), width="stretch")
 
     ui.section(labels.RANKING)
     st.caption(
@@ -161,16 +224,18 @@ def render() -> None:
     st.altair_chart(charts.three_public(shown), width="stretch")
 
     ui.section(labels.TABLE)
-    table = table_frame(shown)
+    table = table_frame(shown, execution=final_accounts)
     st.dataframe(
         table,
         hide_index=True,
-        column_config=column_config(),
+        column_config=column_config(execution=final_accounts),
         key="overview_table",
         width="stretch",
         placeholder=formatting.MISSING,
     )
-    ui.download_csv(table, "budget_units.csv", key="overview_csv")
+    ui.download_csv(
+        table, "final_accounts_units.csv" if final_accounts else "budget_units.csv", key="overview_csv"
+    )
 
     ui.section(labels.OPEN_UNIT)
     choices = shown.select("document_id", "unit_name", "fiscal_year", "scope").to_dicts()

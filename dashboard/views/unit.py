@@ -11,13 +11,16 @@ import streamlit as st
 
 from dashboard import charts, formatting, labels, sources, ui
 from dashboard.data import (
+    SERIES_FIGURES,
     Snapshot,
     economic_tree,
+    execution_of,
     figures_of,
     function_tree,
     issues_of,
     per_capita_reason,
     unit_choices,
+    unit_series,
 )
 from dashboard.labels import Label
 from dashboard.sources import SourceLinks
@@ -47,7 +50,8 @@ def choose_document(snapshot: Snapshot) -> dict | None:
     def describe(document_id: str) -> str:
         c = by_id[document_id]
         held = "" if c["published"] else "（未发布 held back）"
-        return f"{c['unit_name']} · {c['fiscal_year']} · {c['scope'] or '—'}{held}"
+        kind = f" · {c['document_kind']}" if (c.get("document_kind") or "").endswith("决算") else ""
+        return f"{c['unit_name']} · {c['fiscal_year']} · {c['scope'] or '—'}{kind}{held}"
 
     st.selectbox(
         labels.CHOOSE_DISCLOSURE.short,
@@ -158,6 +162,7 @@ def header(choice: dict, links: SourceLinks, metrics: dict | None) -> None:
     facts = [
         f"{labels.FISCAL_YEAR.short}: **{choice['fiscal_year']}**",
         f"{labels.SCOPE.zh}: **{(metrics or {}).get('scope') or '—'}**",
+        f"{labels.METRICS['document_kind'].zh}: **{(metrics or {}).get('document_kind') or '—'}**",
         f"{labels.REGION.zh}: **{(metrics or {}).get('region') or '—'}**",
         f"{labels.PROVINCE.zh}: **{(metrics or {}).get('province') or labels.UNREGISTERED}**",
     ]
@@ -458,6 +463,148 @@ def quality_section(snapshot: Snapshot, document_id: str, links: SourceLinks) ->
     ui.download_csv(issues.select(ISSUE_CSV_COLUMNS), "quality_issues.csv", key="issues_csv")
 
 
+# --------------------------------------------------------------------------- 决算: execution; the series
+def figure_label(figure: str) -> Label:
+    if figure in labels.FIGURES:
+        return labels.FIGURES[figure]
+    if figure.startswith("expenditure_"):
+        code = figure.removeprefix("expenditure_")
+        known = labels.FUNCTION_CLASSES.get(code)
+        return Label(f"{code} 类", known.short if known else "function class")
+    return labels.METRICS.get(figure, Label(figure, ""))
+
+
+EXECUTION_HEADERS = [
+    labels.COLUMNS["figure"],
+    labels.EXECUTION_COLUMNS["budget_amount"],
+    labels.EXECUTION_COLUMNS["final_amount"],
+    labels.EXECUTION_COLUMNS["execution_rate"],
+    labels.EXECUTION_COLUMNS["budget_source"],
+    labels.EXECUTION_COLUMNS["budget_document_id"],
+    labels.EXECUTION_COLUMNS["budget_differs"],
+]
+EXECUTION_CSV_COLUMNS = [
+    "figure",
+    "budget_amount",
+    "budget_source",
+    "budget_document_id",
+    "loaded_budget_amount",
+    "stated_budget_amount",
+    "final_amount",
+    "execution_rate",
+    "budget_differs",
+]
+
+
+def execution_section(snapshot: Snapshot, document_id: str) -> None:
+    """预算执行 of a 决算 (``marts.budget_execution``): per figure, the budget, the final amount, the rate and
+    where the budget comes from; a bullet chart of budget vs final."""
+    execution = execution_of(snapshot, document_id)
+    ui.section(labels.EXECUTION)
+    st.caption(
+        "执行率 = 决算数 ÷ 预算数。预算来源：已载预算（同一单位同年的预算文件），或决算所列预算数；两者不一致时以已载预算为准"
+        "（见质量问题）。  \n"
+        "Execution rate = final ÷ budget. The budget is the loaded 预算 of the same unit and year, else the one the "
+        "决算 states; where both exist and differ the loaded one is used (see the quality issues)."
+    )
+    if execution.is_empty():
+        st.caption(labels.NO_ROWS)
+        return
+    charted = execution.filter(pl.col("budget_amount").is_not_null() | pl.col("final_amount").is_not_null())
+    st.altair_chart(charts.execution_bullets(charted), width="stretch")
+    rows = [
+        [
+            ui.header_cell(figure_label(row["figure"])),
+            formatting.money(row["budget_amount"]),
+            formatting.money(row["final_amount"]),
+            formatting.share(row["execution_rate"]),
+            ui.text(labels.BUDGET_SOURCES.get(row["budget_source"] or "", row["budget_source"])),
+            ui.link(row["budget_document_id"], f"unit?doc={row['budget_document_id']}", new_tab=False)
+            if row.get("budget_document_id")
+            else formatting.MISSING,
+            "⚠ 是 yes" if row.get("budget_differs") else "",
+        ]
+        for row in execution.iter_rows(named=True)
+    ]
+    ui.html_table(EXECUTION_HEADERS, rows, numeric=[1, 2, 3], key="budget-execution")
+    ui.download_csv(execution.select(EXECUTION_CSV_COLUMNS), "budget_execution.csv", key="execution_csv")
+
+
+def series_cell(row: dict | None) -> str:
+    """A figure of one year: the value, and under it the change on the previous year of the same kind."""
+    if row is None or row.get("value") is None:
+        return formatting.MISSING
+    value = formatting.money(row["value"])
+    if row.get("previous_value") is None:
+        return f"{value}<br><small>—</small>"
+    rate = formatting.share(row.get("change_rate"))
+    rate = rate if rate.startswith("-") or rate == formatting.MISSING else f"+{rate}"
+    return f"{value}<br><small>{formatting.difference(row.get('change'))} · {rate}</small>"
+
+
+def series_section(snapshot: Snapshot, metrics: dict) -> None:
+    """逐年指标 (``marts.unit_year_metrics``): the unit's figures per year and kind, each with its change on the
+    previous year of the same kind (预算 with 预算, 决算 with 决算)."""
+    series = unit_series(snapshot, metrics.get("unit_id"))
+    ui.section(labels.SERIES)
+    st.caption(
+        "每格：数值（万元），其下为比上年同类文件的增减额 · 增减率；预算只与预算比，决算只与决算比。  \n"
+        "Each cell: the value (万元), under it the change on the previous year of the same kind, amount · rate; "
+        "a 预算 is compared with a 预算, a 决算 with a 决算."
+    )
+    if series.is_empty():
+        st.caption(labels.NO_ROWS)
+        return
+    years = (
+        series.select("fiscal_year", "document_kind", "kind_rank", "document_id")
+        .unique(["fiscal_year", "document_kind"])
+        .sort(["fiscal_year", "kind_rank"])
+    )
+    by_key = {(r["fiscal_year"], r["document_kind"], r["figure"]): r for r in series.iter_rows(named=True)}
+    rows = []
+    for year in years.iter_rows(named=True):
+        this = year["document_id"] == metrics.get("document_id")
+        rows.append(
+            [
+                f"<b>{ui.text(year['fiscal_year'])}</b>" if this else ui.text(year["fiscal_year"]),
+                ui.text(year["document_kind"]),
+                *[
+                    series_cell(by_key.get((year["fiscal_year"], year["document_kind"], f)))
+                    for f in SERIES_FIGURES
+                ],
+                ui.link(year["document_id"], f"unit?doc={year['document_id']}", new_tab=False),
+            ]
+        )
+    headers = [
+        labels.COLUMNS["fiscal_year"],
+        labels.COLUMNS["document_kind"],
+        *[labels.METRICS[f] for f in SERIES_FIGURES],
+        labels.METRICS["document_id"],
+    ]
+    ui.html_table(headers, rows, numeric=list(range(2, 2 + len(SERIES_FIGURES))), key="unit-series")
+    if years.height > 1:
+        st.altair_chart(charts.series_lines(series), width="content")
+    ui.download_csv(
+        series.select(
+            "fiscal_year",
+            "document_kind",
+            "figure",
+            "value",
+            "previous_value",
+            "change",
+            "change_rate",
+            "document_id",
+            "previous_document_id",
+        ),
+        "unit_series.csv",
+        key="series_csv",
+    )
+
+
+def is_final_accounts(metrics: dict) -> bool:
+    return (metrics.get("document_kind") or "").endswith("决算")
+
+
 def render() -> None:
     snapshot = ui.current_snapshot()
     ui.page_setup()
@@ -471,6 +618,9 @@ def render() -> None:
     header(choice, links, metrics)
     if metrics:
         key_metrics(metrics, figures)
+        if is_final_accounts(metrics):
+            execution_section(snapshot, document_id)
+        series_section(snapshot, metrics)
         key_figures(figures, links)
         function_section(snapshot, document_id, links)
         economic_section(snapshot, document_id, links, figures)
