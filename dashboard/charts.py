@@ -459,7 +459,10 @@ def execution_rates(shown: pl.DataFrame) -> alt.LayerChart:
             {
                 "unit": unit,
                 "rate": None if rate is None else float(rate) * 100,
-                "rate_text": _rate_text(rate),
+                "text_x": 0.0 if rate is None else float(rate) * 100,
+                "rate_text": _rate_text(rate)
+                if rate is not None
+                else f"{formatting.MISSING} 无预算数 no budget",
                 "budget_text": formatting.money(row.get("execution_budget")),
                 "final_text": formatting.money(row.get("execution_final")),
                 "source": labels.BUDGET_SOURCES.get(row.get("budget_source") or "", formatting.MISSING),
@@ -470,6 +473,7 @@ def execution_rates(shown: pl.DataFrame) -> alt.LayerChart:
         schema={
             "unit": pl.String,
             "rate": pl.Float64,
+            "text_x": pl.Float64,
             "rate_text": pl.String,
             "budget_text": pl.String,
             "final_text": pl.String,
@@ -483,11 +487,14 @@ def execution_rates(shown: pl.DataFrame) -> alt.LayerChart:
         alt.Tooltip("final_text:N", title="决算数 Final (万元)"),
         alt.Tooltip("source:N", title="预算来源 Budget from"),
     ]
+    # room right of the longest bar (or of the 100 % rule) for its label
+    top = max([100.0, *(r["rate"] for r in rows if r["rate"] is not None)]) * 1.12
+    x = alt.X("rate:Q", title="执行率 Execution rate (%)", scale=alt.Scale(domain=[0, top]))
     base = alt.Chart(data)
-    bars = base.mark_bar(color="#4C78A8").encode(
-        y=_unit_axis(order), x=alt.X("rate:Q", title="执行率 Execution rate (%)"), tooltip=tooltip
+    bars = base.mark_bar(color="#4C78A8").encode(y=_unit_axis(order), x=x, tooltip=tooltip)
+    text = base.mark_text(align="left", dx=4).encode(
+        y=_unit_axis(order), x=alt.X("text_x:Q", scale=alt.Scale(domain=[0, top])), text="rate_text:N"
     )
-    text = base.mark_text(align="left", dx=4).encode(y=_unit_axis(order), x="rate:Q", text="rate_text:N")
     hundred = (
         alt.Chart(pl.DataFrame({"x": [100.0]})).mark_rule(color="#E45756", strokeDash=[4, 3]).encode(x="x:Q")
     )
