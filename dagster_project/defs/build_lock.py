@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -56,7 +56,6 @@ class LockHandle:
     took_over: dict | None = None  # what a dead holder had written (it was killed, or crashed)
     _fd: int = -1
     _depth: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 _held: dict[Path, LockHandle] = {}
