@@ -221,7 +221,7 @@ def test_the_source_files_route_answers_404_for_anything_else(published):
 
     from dashboard import server
 
-    sources, outside = published
+    _, outside = published
 
     def get(name: str) -> int:
         scope = {"type": "http", "method": "GET", "path": f"/source-files/{name}", "headers": [],
