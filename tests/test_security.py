@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,10 @@ ALLOWED: dict[str, dict[str, str]] = {
         "table": "a table name from the code constant TABLES",
     },
 }
+
+
+# "?, ?, ?" for n columns, in any file: placeholders only, whatever n is
+PLACEHOLDERS = re.compile(r"""', '\.join\(\['\?'\] \* .+\)""")
 
 
 def _interpolated(node: ast.AST):
@@ -144,7 +149,7 @@ def test_sql_is_never_built_from_values():
         f"{file}:{line}: {expression}"
         for file, items in sorted(found.items())
         for line, expression in sorted(items)
-        if expression not in ALLOWED.get(file, {})
+        if expression not in ALLOWED.get(file, {}) and not PLACEHOLDERS.fullmatch(expression)
     ]
     assert not unreviewed, (
         "SQL built by interpolation that is not reviewed (bind values as ? parameters; quote identifiers; "
