@@ -18,6 +18,8 @@ Exit status:
     1    failed: a load, dbt or publishing failed; no warehouse / published file; the query failed;
          the DOCUMENT named is quarantined (it has no report); for ``dbt``: dbt's own non-zero status
     2    usage error; DOCUMENT matches no document, or several (the candidates are listed)
+    3    busy: another build holds the warehouse's lock, or another process holds the DuckDB file (both named);
+         nothing was changed
     141  the reader of stdout went away (``… | head``): output stopped quietly, as SIGPIPE would (128+13)
 
 ``--json`` prints one JSON document on stdout (Decimals as strings); progress and messages go to stderr.
@@ -54,13 +56,14 @@ from dagster_project.defs.settings import (
     dbt_project_dir,
 )
 
-OK, FAILED, USAGE, BROKEN_PIPE = 0, 1, 2, 141
+OK, FAILED, USAGE, BUSY, BROKEN_PIPE = 0, 1, 2, 3, 141
 PROG = "budget-warehouse"
 PIPE_WIDTH = 200  # the width of tables written to a pipe or file (a terminal's own width otherwise)
 
 EXIT_STATUS_HELP = (
     "Exit status: 0 ok; 1 failed (load, dbt, publishing, query; DOCUMENT quarantined); "
-    "2 usage error, DOCUMENT not found or ambiguous; 141 stdout closed early (… | head)."
+    "2 usage error, DOCUMENT not found or ambiguous; 3 busy: another build is running or another process holds "
+    "the warehouse (named); 141 stdout closed early (… | head)."
 )
 
 app = typer.Typer(
@@ -219,13 +222,22 @@ def build(
     os.environ["BUDGET_WAREHOUSE"] = str(settings.warehouse_path)  # for dbt, which reads it from the profile
     err = _console(stderr=True)
     # with --json stdout carries the JSON only: whatever the run prints (dbt's log with -v) goes to stderr
-    with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
-        if err.is_terminal and not verbose:
-            with RichProgress(err) as progress:
+    from dagster_project.defs.build_lock import BuildBusy
+
+    try:
+        with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
+            if err.is_terminal and not verbose:
+                with RichProgress(err) as progress:
+                    report = build_warehouse(settings, progress=progress, summary=False, verbose=verbose)
+            else:
+                progress = PlainProgress(lambda line: err.print(line, markup=False, soft_wrap=True))
                 report = build_warehouse(settings, progress=progress, summary=False, verbose=verbose)
+    except BuildBusy as busy:
+        if as_json:
+            _print_json({"error": "busy", "message": str(busy), "holder": busy.holder})
         else:
-            progress = PlainProgress(lambda line: err.print(line, markup=False, soft_wrap=True))
-            report = build_warehouse(settings, progress=progress, summary=False, verbose=verbose)
+            _error(str(busy))
+        return BUSY
     if as_json:
         _print_json(summary_dict(report))
     else:

@@ -276,6 +276,24 @@ def test_sql_reads_the_published_copy(built):
     assert run(["sql", "select * from no_such_table", *wh(built)]).status == 1
 
 
+def test_a_held_warehouse_is_busy_exit_3_with_the_holder_in_json(tmp_path, seed_disclosures):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(seed_disclosures[2], raw / seed_disclosures[2].name)
+    warehouse = tmp_path / "w.duckdb"
+    hold = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(120)"
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(warehouse)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"  # another process holds the file read-write
+        result = run(["build", "--raw-dir", str(raw), "--warehouse", str(warehouse), "--json"])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.status == 3
+    busy = json.loads(result.out)
+    assert busy["error"] == "busy" and f"pid {holder.pid}" in busy["message"]
+
+
 def test_export_writes_a_valid_release_of_the_published_marts(built, tmp_path):
     out = tmp_path / "release"
     result = run(["export", str(out), *wh(built), "--json"])

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from dbt_warehouse import RAW, dbt_build, load_documents, rows
+
 from extract import extract_file
-from extract.load import load_extraction
 
 SEEDS = sorted(RAW.glob("00[0-9]_*.txt"))
 
