@@ -61,7 +61,10 @@ PUBLISHED_COLUMN_COMMENTS = {
         "file_name": "文件名 — file name in the raw folder.",
         "source_format": "文件格式 — text | pdf.",
         "content_sha256": "内容哈希 — full sha256 of the file's bytes.",
-        "unit_name": "单位名称 — the budget unit as printed on the cover.",
+        "unit_name": "单位名称 — the budget unit as printed (the identity evidence's choice; see unit_name_in_marts).",
+        "disclosure_id": "公开编号 — the disclosure this file belongs to: marts' document_id (a prose file joins its tables file).",
+        "unit_id": "单位标识 — the unit's stable key, as in marts.dim_unit.unit_id.",
+        "unit_name_in_marts": "单位名称（汇总口径） — the unit name the marts use (registry spelling, else the normalised name).",
         "fiscal_year": "预算年度 — fiscal year of the budget.",
         "document_kind": "文件类型 — 部门预算 | 单位预算 | 部门决算 | 单位决算 (phase: 预算 budget / 决算 final accounts).",
         "scope": "口径 — 部门 (department, consolidated) | 单位 (single unit).",
@@ -329,6 +332,34 @@ def _write_documents(con: duckdb.DuckDBPyConnection, warehouse: str) -> None:
         f"""CREATE TABLE {PUBLISHED_SCHEMA}.documents AS
             SELECT {", ".join(columns)}, CAST(NULL AS VARCHAR) AS source_file
             FROM {documents} ORDER BY document_id"""
+    )
+    _add_disclosure_keys(con, warehouse)
+
+
+def _add_disclosure_keys(con: duckdb.DuckDBPyConnection, warehouse: str) -> None:
+    """Each file's disclosure (``disclosure_id``, the ``document_id`` of the marts), its ``unit_id`` and the unit
+    name the marts use, so ``published.documents`` joins the marts on the marts' keys and names."""
+    present = {
+        (row[0], row[1])
+        for row in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? "
+            "UNION SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = ?",
+            [warehouse, warehouse],
+        ).fetchall()
+    }
+    if not {("staging", "stg_source_files"), ("intermediate", "int_documents")} <= present:
+        return  # no dbt build yet: the file rows alone
+    for column in ("disclosure_id", "unit_id", "unit_name_in_marts"):
+        con.execute(f"ALTER TABLE {PUBLISHED_SCHEMA}.documents ADD COLUMN {column} VARCHAR")
+    con.execute(
+        f"""UPDATE {PUBLISHED_SCHEMA}.documents AS d
+            SET disclosure_id = keyed.document_id, unit_id = keyed.unit_id, unit_name_in_marts = keyed.unit_name
+            FROM (
+                SELECT files.source_document_id, files.document_id, disclosures.unit_id, disclosures.unit_name
+                FROM {_ident(warehouse)}.staging.stg_source_files AS files
+                JOIN {_ident(warehouse)}.intermediate.int_documents AS disclosures USING (document_id)
+            ) AS keyed
+            WHERE keyed.source_document_id = d.document_id"""
     )
 
 

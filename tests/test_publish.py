@@ -85,6 +85,22 @@ def test_the_build_publishes_every_mart_beside_the_warehouse(built):
     assert _leftovers(built.published.parent) == []
 
 
+def test_published_documents_join_the_marts_on_their_keys(built):
+    """published.documents carries each file's disclosure (the marts' document_id), unit_id and the marts' unit
+    name, so a join on them never meets two spellings of one unit."""
+    con = duckdb.connect(str(built.published), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT d.file_name, d.unit_name, d.unit_name_in_marts, m.unit_name FROM published.documents d "
+            "JOIN marts.unit_metrics m ON m.document_id = d.disclosure_id AND m.unit_id = d.unit_id"
+        ).fetchall()
+        files = con.execute("SELECT count(*) FROM published.documents WHERE disclosure_id IS NOT NULL").fetchone()[0]
+    finally:
+        con.close()
+    assert len(rows) == files >= 5
+    assert all(in_marts == marts_name for _, _, in_marts, marts_name in rows)
+
+
 def test_the_source_files_are_published_by_content_hash(built):
     documents = built.rows(
         "SELECT document_id, file_name, content_sha256, source_file FROM published.documents"

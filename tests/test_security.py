@@ -48,6 +48,7 @@ ALLOWED: dict[str, dict[str, str]] = {
         "name": "marts.<table> with the table name from the catalog, quoted by _ident",
         "relation": "catalog.schema.table, each part quoted by _ident (names from the catalog / constants)",
         "target": "catalog.schema.table.column, each part quoted by _ident",
+        "column": "one of the code constants disclosure_id / unit_id / unit_name_in_marts",
     },
     "dagster_project/export.py": {
         "MARTS_SCHEMA": "code constant",
