@@ -386,6 +386,8 @@ def _sides(data: list[GridRow], width: int) -> list[tuple[int, int, str]]:
 # --------------------------------------------------------------------------- “三公” table
 def _parse_three_public(sink: _FactSink, header: list[GridRow], data: list[GridRow], columns: list[Column]) -> None:
     label_columns = [c for c in columns if c.role == "label"] or columns[:1]
+    if not label_columns or not data:  # a title without a table under it (no header, no rows): no amount
+        return
     label_index = label_columns[0].index
     row_parts = [three_public_part(r.cells[label_index]) if label_index < len(r.cells) else None for r in data]
     if sum(1 for p in row_parts if p) >= 2:  # one row per part
