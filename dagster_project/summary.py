@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 COMPARISON_COLUMNS = (
     "unit_name",
     "fiscal_year",
+    "document_kind",
     "total_expenditure",
     "per_capita_personnel",
     "three_public_share",
@@ -175,7 +176,7 @@ def issue_rows(warehouse: Path) -> list[dict] | str:
                       count(*) FILTER (WHERE q.severity = 'info') AS infos,
                       string_agg(DISTINCT q.rule, ', ' ORDER BY q.rule) FILTER (WHERE q.severity <> 'info') AS rules,
                       d.file_count
-               FROM staging.stg_documents d LEFT JOIN marts.quality_issues q USING (document_id)
+               FROM intermediate.int_documents d LEFT JOIN marts.quality_issues q USING (document_id)
                GROUP BY ALL ORDER BY d.unit_name, d.document_id"""
         )
         return _dicts(cursor)
@@ -206,7 +207,7 @@ def comparison_table(
         caption_justify="left",
     )
     for column in columns:
-        numeric = column != "unit_name" and column != "quality_status"
+        numeric = column not in ("unit_name", "document_kind", "quality_status")
         table.add_column(column, justify="right" if numeric else "left")
     for record in records:
         table.add_row(*(_cell(record.get(c, MISSING), c) for c in columns))
