@@ -2,8 +2,8 @@
 
     uv run python benchmarks/ocr.py [--pdf FILE] [--pages 1,7,9] [--dpi 300] [--scan-dpi 300] [--repeats 3]
 
-The PDF (default: 上海市普陀区社会福利院2024年单位预算.pdf of data/raw) is cut to ``--pages``, rasterised with
-pdftoppm at ``--scan-dpi`` and put back together with img2pdf (a PDF of page images, no text layer, like a scan).
+The PDF (``--pdf``; default: the first PDF of data/raw in name order; docs/benchmarks.md names the one measured) is
+cut to ``--pages``, rasterised with pdftoppm at ``--scan-dpi`` and put back together with img2pdf (a PDF of page images, no text layer, like a scan).
 Each configuration is then timed ``--repeats`` times on one core (the process pinned to CPU 0, tesseract with
 OMP_THREAD_LIMIT=1): ``ocr_page`` alone (render, rules, tesseract, characters) and the whole reader
 (``read_pdf_with_routes``, OCR plus routing).  The table gives the median; needs pdftoppm and tesseract + chi_sim.
@@ -22,7 +22,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
-DEFAULT_PDF = REPO_ROOT / "data" / "raw" / "上海市普陀区社会福利院2024年单位预算.pdf"
+DEFAULT_PDF = next(iter(sorted((REPO_ROOT / "data" / "raw").glob("*.pdf"))), None)
 
 
 def scan_of(source: Path, pages: list[int], dpi: int, work: Path) -> Path:

@@ -5,7 +5,8 @@
     uv run python benchmarks/scale.py --sizes 10000 --workdir /data/bench   # hours on 2 cores today
 
 For each N it generates N distinct disclosures from the five seed text conversions (``data/raw/00*.txt``): each
-copy gets its own unit name (a made-up place prefixed to the seed's unit, everywhere the text names it) and its
+copy gets its own unit name (a made-up place prefixed to the place its unit's name starts with — the unit as the
+extractor identifies it — everywhere the text names that place, wrapped cover lines included) and its
 amounts multiplied by a small integer factor — every printed decimal amount of the tables and every “… 万元” of
 the prose, so each table's sums, the cross-table totals and the stated shares (占 N%) still hold exactly.  A
 share ``--pdf-share`` of them is rendered as a ruled PDF (``tools.seed_pdfs``, reportlab).  It then runs
@@ -38,14 +39,6 @@ from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "data" / "raw").glob("00*.txt"))
-# the unit name each seed prints (the registry spelling, with ASCII parentheses as some seeds print it)
-SEED_UNITS = {
-    "000": ("辽源市社会保险事业管理局",),
-    "001": ("长春市社会保险事业管理局(本级)", "长春市社会保险事业管理局（本级）", "长春市社会保险事业管理局"),
-    "002": ("昌吉市社会保险中心",),
-    "003": ("巴中市社会保险管理局",),
-    "004": ("泉州市泉港区社会保险中心", "泉州市泉港区社会保"),
-}
 PLACE_CHARS = "东南西北安平宁和兴华明新永康顺昌丰泰清德福嘉广怀长云阳林山河川"
 _TABLE_AMOUNT = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)\.(\d+)(?![\d.])")
 _PROSE_AMOUNT = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(\s*万元)")
@@ -67,11 +60,22 @@ def _scaled(whole: str, fraction: str | None, factor: int) -> str:
     return text
 
 
-def vary(text: str, seed_key: str, index: int, factor: int) -> str:
-    """The seed text as another unit's disclosure: its name prefixed with a made-up place, amounts × factor."""
-    place = place_name(index)
-    names = sorted(SEED_UNITS[seed_key], key=len, reverse=True)  # one pass: a longer spelling first
-    text = re.sub("|".join(re.escape(name) for name in names), lambda m: place + m.group(0), text)
+def leading_place(text: str) -> str:
+    """The place the seed's unit name starts with (辽源市, 泉州市 …), read by the extractor, never listed here."""
+    from extract.identity import identify
+    from extract.readers.text import read_text
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "seed.txt"
+        path.write_text(text, encoding="utf-8")
+        unit = identify(read_text(path)).unit_name
+    match = re.match(r"^.+?(?:省|自治区|市|州|盟|县|区|旗)", unit)
+    return match.group(0) if match else unit
+
+
+def vary(text: str, place: str, index: int, factor: int) -> str:
+    """The seed text as another unit's disclosure: its leading place prefixed with a made-up one, amounts × factor."""
+    text = text.replace(place, place_name(index) + place)
     if factor == 1:
         return text
     lines = []
@@ -89,9 +93,11 @@ def generate(inbox: Path, start: int, count: int, pdf_share: float) -> None:
 
     inbox.mkdir(parents=True, exist_ok=True)
     pdf_every = round(1 / pdf_share) if pdf_share > 0 else 0
+    texts = [seed.read_text(encoding="utf-8") for seed in SEEDS]
+    places = [leading_place(text) for text in texts]
     for index in range(start, start + count):
         seed = SEEDS[index % len(SEEDS)]
-        text = vary(seed.read_text(encoding="utf-8"), seed.name[:3], index, 1 + index % 3)
+        text = vary(texts[index % len(SEEDS)], places[index % len(SEEDS)], index, 1 + index % 3)
         path = inbox / f"d{index:06d}_{seed.name[:3]}.txt"
         path.write_text(text, encoding="utf-8")
         if pdf_every and index % pdf_every == 0:
