@@ -62,8 +62,10 @@ def main() -> None:
     if not ocr.ocr_available():
         sys.exit("tesseract with chi_sim is not installed (make system-deps)")
     pages = [int(p) for p in args.pages.split(",")]
-    table = Table(title=f"OCR on {args.pdf.name}, pages {args.pages}, scanned at {args.scan_dpi} dpi, 1 core, "
-                        f"median of {args.repeats}")
+    table = Table(
+        title=f"OCR on {args.pdf.name}, pages {args.pages}, scanned at {args.scan_dpi} dpi, 1 core, "
+        f"median of {args.repeats}"
+    )
     for column in ("path", "OCR dpi", "pages", "seconds", "pages/s", "s/page"):
         table.add_column(column, justify="left" if column == "path" else "right")
     with tempfile.TemporaryDirectory() as tmp:
@@ -86,8 +88,14 @@ def main() -> None:
                             ocr.DPI = original
                     times.append(time.perf_counter() - start)
                 seconds = statistics.median(times)
-                table.add_row(path, str(dpi), str(len(pages)), f"{seconds:.2f}", f"{len(pages) / seconds:.2f}",
-                              f"{seconds / len(pages):.2f}")
+                table.add_row(
+                    path,
+                    str(dpi),
+                    str(len(pages)),
+                    f"{seconds:.2f}",
+                    f"{len(pages) / seconds:.2f}",
+                    f"{seconds / len(pages):.2f}",
+                )
     Console().print(table)
 
 

@@ -46,8 +46,16 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REAL_DIR = REPO_ROOT.parent / "shared" / "pdfs"
-ENGINES = ("pdfium-text", "pdfplumber-chars", "pdfplumber", "camelot-lattice", "camelot-vector", "camelot-stream",
-           "routed-read", "routed-full")
+ENGINES = (
+    "pdfium-text",
+    "pdfplumber-chars",
+    "pdfplumber",
+    "camelot-lattice",
+    "camelot-vector",
+    "camelot-stream",
+    "routed-read",
+    "routed-full",
+)
 ROUTED_ENGINES = ("routed-read", "routed-full")
 TARGET_PAGES = 25  # the target: a 25-page disclosure fully extracted in under 1 s on one core
 TARGET_SECONDS = 1.0
@@ -115,8 +123,11 @@ def run_engine(engine: str, path: Path) -> dict:
         from extract import extract_file
 
         extraction = extract_file(path)
-        return {"tables": len(extraction.tables), "table_facts": len(extraction.table_facts),
-                "prose_facts": len(extraction.prose_facts)}
+        return {
+            "tables": len(extraction.tables),
+            "table_facts": len(extraction.table_facts),
+            "prose_facts": len(extraction.prose_facts),
+        }
     raise ValueError(f"unknown engine {engine}")
 
 
@@ -147,7 +158,6 @@ def timed_document(engine: str, path: str) -> dict:
     return {"path": path, "seconds": time.perf_counter() - start, "found": found, "error": error}
 
 
-
 def pin_next_core(counter) -> None:
     """Pool initializer: worker n is pinned to CPU n (0, 1)."""
     with counter.get_lock():
@@ -169,13 +179,16 @@ def run_worker(engine: str, cores: int, paths: list[str]) -> dict:
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     else:
         counter = multiprocessing.Value("i", 0)
-        with multiprocessing.get_context("fork").Pool(cores, initializer=pin_next_core,
-                                                      initargs=(counter,)) as pool:
+        with multiprocessing.get_context("fork").Pool(
+            cores, initializer=pin_next_core, initargs=(counter,)
+        ) as pool:
             start = time.perf_counter()
             documents = pool.starmap(timed_document, [(engine, path) for path in paths], chunksize=1)
             seconds = time.perf_counter() - start
-        peak_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        peak_kb = max(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+        )
     return {"seconds": seconds, "peak_mb": peak_kb / 1024, "documents": documents}
 
 
@@ -283,9 +296,19 @@ def call_worker(scratch: Path, paths: list[Path], engine: str, cores: int, profi
     listing = scratch / f"input-{engine}-{cores}-{len(paths)}.json"
     longest_first = sorted(paths, key=lambda path: -page_count(path))
     listing.write_text(json.dumps([str(path) for path in longest_first]))
-    command = [sys.executable, str(Path(__file__).resolve()), "--worker", engine, "--worker-cores", str(cores),
-               "--worker-input", str(listing)] + (["--profile"] if profile else [])
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        engine,
+        "--worker-cores",
+        str(cores),
+        "--worker-input",
+        str(listing),
+    ] + (["--profile"] if profile else [])
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
+    )
     result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if result.returncode != 0:
         return {"unavailable": f"worker failed: {result.stderr.strip().splitlines()[-1:]}"}
@@ -305,8 +328,10 @@ def pad(text: str, width: int, right: bool) -> str:
 
 def print_table(headers: list[str], rows: list[list[str]]) -> None:
     """A plain table; the first three columns left-aligned, the others right-aligned."""
-    widths = [max([display_width(headers[i])] + [display_width(row[i]) for row in rows])
-              for i in range(len(headers))]
+    widths = [
+        max([display_width(headers[i])] + [display_width(row[i]) for row in rows])
+        for i in range(len(headers))
+    ]
     print("  ".join(pad(h, w, False) for h, w in zip(headers, widths, strict=True)))
     print("  ".join("-" * w for w in widths))
     for row in rows:
@@ -333,24 +358,41 @@ def report_accuracy(results: dict, pages: dict[str, int]) -> None:
         for document in result.get("documents", []):
             path = Path(document["path"])
             found = document["found"]
-            facts = (f"{found.get('table_facts', '-')} / {found.get('prose_facts', '-')}"
-                     if not document["error"] else f"error: {document['error'][:60]}")
-            rows.append([set_name, path.name[:48], str(pages[document["path"]]), f"{document['seconds']:.2f}",
-                         str(found.get("tables", "-")), facts,
-                         text_version_facts(path) if set_name == "rendered" else ""])
-    print_table(["inputs", "document", "pages", "seconds", "tables", "table/prose facts", "text version"], rows)
+            facts = (
+                f"{found.get('table_facts', '-')} / {found.get('prose_facts', '-')}"
+                if not document["error"]
+                else f"error: {document['error'][:60]}"
+            )
+            rows.append(
+                [
+                    set_name,
+                    path.name[:48],
+                    str(pages[document["path"]]),
+                    f"{document['seconds']:.2f}",
+                    str(found.get("tables", "-")),
+                    facts,
+                    text_version_facts(path) if set_name == "rendered" else "",
+                ]
+            )
+    print_table(
+        ["inputs", "document", "pages", "seconds", "tables", "table/prose facts", "text version"], rows
+    )
 
 
 def report_profile(profile: dict, total_pages: int) -> None:
     if "unavailable" in profile:
         print(f"\nwhere the time goes: routed path not available ({profile['unavailable']})")
         return
-    print(f"\nWhere the routed full path's time goes (1 core, cProfile, {total_pages} pages, "
-          f"{profile['seconds']:.2f} s under the profiler):")
+    print(
+        f"\nWhere the routed full path's time goes (1 core, cProfile, {total_pages} pages, "
+        f"{profile['seconds']:.2f} s under the profiler):"
+    )
     groups = profile["groups"]
     total = sum(groups.values()) or 1.0
-    rows = [[name, "", "", f"{seconds:.2f}", f"{100 * seconds / total:.0f} %"]
-            for name, seconds in sorted(groups.items(), key=lambda item: -item[1])]
+    rows = [
+        [name, "", "", f"{seconds:.2f}", f"{100 * seconds / total:.0f} %"]
+        for name, seconds in sorted(groups.items(), key=lambda item: -item[1])
+    ]
     print_table(["part", "", "", "seconds", "share"], rows)
 
 
@@ -368,9 +410,14 @@ def parent_main(args: argparse.Namespace) -> int:
         scratch = Path(scratch_name)
         sets = input_sets(args, scratch)
         pages = {str(path): page_count(path) for paths in sets.values() for path in paths}
-        print(f"date {time.strftime('%Y-%m-%d')}, python {sys.version.split()[0]}, {os.cpu_count()} CPUs; "
-              + ", ".join(f"{name}: {len(paths)} PDFs, {sum(pages[str(p)] for p in paths)} pages"
-                          for name, paths in sets.items()), flush=True)
+        print(
+            f"date {time.strftime('%Y-%m-%d')}, python {sys.version.split()[0]}, {os.cpu_count()} CPUs; "
+            + ", ".join(
+                f"{name}: {len(paths)} PDFs, {sum(pages[str(p)] for p in paths)} pages"
+                for name, paths in sets.items()
+            ),
+            flush=True,
+        )
         rows, unavailable, routed_results = [], {}, {}
         for engine in engines:
             for set_name, paths in sets.items():
@@ -382,15 +429,39 @@ def parent_main(args: argparse.Namespace) -> int:
                     total_pages = sum(pages[str(p)] for p in paths)
                     errors = sum(1 for d in result["documents"] if d["error"])
                     seconds = result["seconds"]
-                    rows.append([engine, set_name, str(cores), str(total_pages), str(len(paths)),
-                                 f"{seconds:.2f}", f"{total_pages / seconds:.1f}", f"{len(paths) / seconds:.2f}",
-                                 f"{result['peak_mb']:.0f}", str(errors)])
+                    rows.append(
+                        [
+                            engine,
+                            set_name,
+                            str(cores),
+                            str(total_pages),
+                            str(len(paths)),
+                            f"{seconds:.2f}",
+                            f"{total_pages / seconds:.1f}",
+                            f"{len(paths) / seconds:.2f}",
+                            f"{result['peak_mb']:.0f}",
+                            str(errors),
+                        ]
+                    )
                     print("  ".join(rows[-1]), flush=True)
                     if engine == "routed-full" and cores == 1:
                         routed_results[set_name] = result
         print()
-        print_table(["engine", "inputs", "cores", "pages", "docs", "seconds", "pages/s", "docs/s", "peak MB",
-                     "errors"], rows)
+        print_table(
+            [
+                "engine",
+                "inputs",
+                "cores",
+                "pages",
+                "docs",
+                "seconds",
+                "pages/s",
+                "docs/s",
+                "peak MB",
+                "errors",
+            ],
+            rows,
+        )
         for engine, reason in unavailable.items():
             label = "routed path" if engine in ROUTED_ENGINES else engine
             print(f"{label} ({engine}): not available ({reason})")
@@ -398,24 +469,34 @@ def parent_main(args: argparse.Namespace) -> int:
             if row[0] == "routed-full" and row[2] == "1":
                 per_page = float(row[5]) / int(row[3])
                 verdict = "meets" if per_page * TARGET_PAGES < TARGET_SECONDS else "misses"
-                print(f"routed-full, {row[1]}, 1 core: {per_page * TARGET_PAGES:.2f} s for a {TARGET_PAGES}-page "
-                      f"disclosure ({verdict} the target of {TARGET_SECONDS:.0f} s)")
+                print(
+                    f"routed-full, {row[1]}, 1 core: {per_page * TARGET_PAGES:.2f} s for a {TARGET_PAGES}-page "
+                    f"disclosure ({verdict} the target of {TARGET_SECONDS:.0f} s)"
+                )
         if routed_results:
             report_accuracy(routed_results, pages)
         if "routed-full" in engines and "routed-full" not in unavailable and not args.no_profile:
             all_paths = [path for paths in sets.values() for path in paths]
-            report_profile(call_worker(scratch, all_paths, "routed-full", 1, profile=True),
-                           sum(pages[str(p)] for p in all_paths))
+            report_profile(
+                call_worker(scratch, all_paths, "routed-full", 1, profile=True),
+                sum(pages[str(p)] for p in all_paths),
+            )
     return 0
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--engines", default=",".join(ENGINES), help=f"comma-separated from {','.join(ENGINES)}")
+    parser.add_argument(
+        "--engines", default=",".join(ENGINES), help=f"comma-separated from {','.join(ENGINES)}"
+    )
     parser.add_argument("--inputs", default="real,rendered", help="comma-separated from real,rendered")
     parser.add_argument("--real", type=Path, default=DEFAULT_REAL_DIR, help="directory of real PDFs")
-    parser.add_argument("--rendered", type=Path, default=None,
-                        help="directory of rendered seed PDFs (default: render them now with tools.seed_pdfs)")
+    parser.add_argument(
+        "--rendered",
+        type=Path,
+        default=None,
+        help="directory of rendered seed PDFs (default: render them now with tools.seed_pdfs)",
+    )
     parser.add_argument("--cores", default="1,2", help="comma-separated core counts (default 1,2)")
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile breakdown")
     parser.add_argument("--worker", help=argparse.SUPPRESS)

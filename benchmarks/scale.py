@@ -120,9 +120,24 @@ class Run:
 def build(inbox: Path, warehouse: Path, label: str) -> Run:
     started = time.monotonic()
     result = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "dagster_project.cli", "build",
-         "--raw-dir", str(inbox), "--warehouse", str(warehouse), "--json"],
-        capture_output=True, text=True, cwd=ROOT, check=False,
+        [
+            "/usr/bin/time",
+            "-f",
+            "%M",
+            sys.executable,
+            "-m",
+            "dagster_project.cli",
+            "build",
+            "--raw-dir",
+            str(inbox),
+            "--warehouse",
+            str(warehouse),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     )
     wall = time.monotonic() - started
     last = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "0"
@@ -134,9 +149,17 @@ def build(inbox: Path, warehouse: Path, label: str) -> Run:
     loaded = summary.get("documents_loaded", summary.get("loaded", 0))
     if result.returncode != 0:
         tail = [line for line in result.stderr.splitlines()[:-1] if line.strip()][-6:]
-        Console(stderr=True, width=200).print(f"[{label}] build failed (exit {result.returncode}):", *tail, sep="\n")
-    return Run(label, wall, summary.get("phases_seconds", {}), loaded if isinstance(loaded, int) else len(loaded),
-               peak_kb / 1024, result.returncode == 0)
+        Console(stderr=True, width=200).print(
+            f"[{label}] build failed (exit {result.returncode}):", *tail, sep="\n"
+        )
+    return Run(
+        label,
+        wall,
+        summary.get("phases_seconds", {}),
+        loaded if isinstance(loaded, int) else len(loaded),
+        peak_kb / 1024,
+        result.returncode == 0,
+    )
 
 
 def query_latency(published: Path, reads: int = 200) -> tuple[float, float]:
@@ -161,12 +184,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="100", help="comma-separated N (default 100)")
     parser.add_argument("--pdf-share", type=float, default=0.02, help="share of disclosures rendered as PDF")
     parser.add_argument("--repeats", type=int, default=1, help="runs per case (median)")
-    parser.add_argument("--workdir", type=Path, help="where the inboxes and warehouses go (default: a temp dir)")
+    parser.add_argument(
+        "--workdir", type=Path, help="where the inboxes and warehouses go (default: a temp dir)"
+    )
     args = parser.parse_args(argv)
     console = Console(width=200)
     table = Table(title="budget-warehouse build at scale (this machine; medians)")
-    for column in ("N", "case", "wall s", "extract+load s", "dbt s", "publish s", "docs/s", "peak RSS MB",
-                   "query p50 ms", "query p95 ms", "ok"):
+    for column in (
+        "N",
+        "case",
+        "wall s",
+        "extract+load s",
+        "dbt s",
+        "publish s",
+        "docs/s",
+        "peak RSS MB",
+        "query p50 ms",
+        "query p95 ms",
+        "ok",
+    ):
         table.add_column(column, justify="right" if column not in ("case", "ok") else "left")
     work = args.workdir or Path(tempfile.mkdtemp(prefix="scale_"))
     for n in (int(s) for s in args.sizes.split(",")):
@@ -184,14 +220,22 @@ def main(argv: list[str] | None = None) -> int:
         p50, p95 = query_latency(published) if published.exists() else (float("nan"), float("nan"))
         for label, runs in cases.items():
             wall = statistics.median(r.wall for r in runs)
-            phase = {key: statistics.median(r.phases.get(key, 0.0) for r in runs)
-                     for key in ("extract_load", "dbt", "publish")}
+            phase = {
+                key: statistics.median(r.phases.get(key, 0.0) for r in runs)
+                for key in ("extract_load", "dbt", "publish")
+            }
             docs = n if label == "full" else 10 if label.startswith("nightly") else 0
             table.add_row(
-                str(n), label, f"{wall:.1f}", f"{phase['extract_load']:.1f}", f"{phase['dbt']:.1f}",
-                f"{phase['publish']:.1f}", f"{docs / wall:.1f}" if docs else "—",
+                str(n),
+                label,
+                f"{wall:.1f}",
+                f"{phase['extract_load']:.1f}",
+                f"{phase['dbt']:.1f}",
+                f"{phase['publish']:.1f}",
+                f"{docs / wall:.1f}" if docs else "—",
                 f"{statistics.median(r.peak_mb for r in runs):.0f}",
-                f"{p50:.1f}" if label == "full" else "", f"{p95:.1f}" if label == "full" else "",
+                f"{p50:.1f}" if label == "full" else "",
+                f"{p95:.1f}" if label == "full" else "",
                 "yes" if all(r.ok for r in runs) else "NO",
             )
     console.print(table)

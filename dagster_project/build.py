@@ -72,7 +72,9 @@ class BuildReport:
     dbt_summary: str = ""  # dbt's "PASS=… WARN=… ERROR=…" line
     failing_tests: list[str] = field(default_factory=list)  # dbt tests (severity warn) that did not pass
     phases: dict[str, float] = field(default_factory=dict)  # seconds: extract_load, dbt, publish, total
-    recovered: list[str] = field(default_factory=list)  # what was cleaned up after a killed build, and retention
+    recovered: list[str] = field(
+        default_factory=list
+    )  # what was cleaned up after a killed build, and retention
     unit_metrics: tuple[list[str], list[dict]] | str | None = None  # marts.unit_metrics, read under the lock
     issues: list[dict] | str | None = None  # quality issues per document, read under the lock
 
@@ -269,7 +271,9 @@ def build_warehouse(
 
         loading = time.monotonic()
         files = defs.resources["raw_folder"].files()
-        progress.note(f"raw folder {settings.raw_dir}: {len(files)} file(s); warehouse {settings.warehouse_path}")
+        progress.note(
+            f"raw folder {settings.raw_dir}: {len(files)} file(s); warehouse {settings.warehouse_path}"
+        )
         sync_disclosure_partitions(instance, [path.name for path in files])
         _load_each_file(
             defs.resolve_job_def("load_disclosures"), files, instance, run_config, report, progress, tags
@@ -304,7 +308,9 @@ def build_warehouse(
     return report
 
 
-def _recover(lock, settings: WarehouseSettings, instance, report: BuildReport, progress: BuildProgress) -> None:
+def _recover(
+    lock, settings: WarehouseSettings, instance, report: BuildReport, progress: BuildProgress
+) -> None:
     """Undo what a killed build left, and say what was done: its lock, its Dagster runs and pool slots, the
     copy dbt was building, the publisher's temporary files."""
     notes: list[str] = []
@@ -319,8 +325,10 @@ def _recover(lock, settings: WarehouseSettings, instance, report: BuildReport, p
         notes.append("removed the copy of the warehouse a killed build's dbt was building (.building/)")
     leftovers = remove_leftovers(settings.published_file)
     if leftovers:
-        notes.append(f"removed {len(leftovers)} temporary file(s) of a killed publish: "
-                     + ", ".join(p.name for p in leftovers))
+        notes.append(
+            f"removed {len(leftovers)} temporary file(s) of a killed publish: "
+            + ", ".join(p.name for p in leftovers)
+        )
     for line in notes:
         progress.note(line)
     report.recovered.extend(notes)
@@ -367,7 +375,9 @@ def _build_marts(
 ) -> None:
     progress.dbt_started()
     started = time.monotonic()
-    dbt_output = _LineWriter(progress.dbt_line)  # dagster-dbt echoes dbt's log to stdout: keep it unless dbt fails
+    dbt_output = _LineWriter(
+        progress.dbt_line
+    )  # dagster-dbt echoes dbt's log to stdout: keep it unless dbt fails
     with contextlib.nullcontext() if verbose else contextlib.redirect_stdout(dbt_output):
         result = job.execute_in_process(
             instance=instance, run_config=run_config, raise_on_error=False, tags=tags
@@ -405,7 +415,11 @@ def _build_marts(
 
 def _step_seconds(instance: dg.DagsterInstance, run_id: str, step_key: str) -> float:
     """Wall time of one step of a run: from its first event to its last."""
-    bounds = {dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE}
+    bounds = {
+        dg.DagsterEventType.STEP_START,
+        dg.DagsterEventType.STEP_SUCCESS,
+        dg.DagsterEventType.STEP_FAILURE,
+    }
     try:
         times = [
             entry.timestamp

@@ -99,7 +99,9 @@ PublishedOption = Annotated[
         show_default=False,
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout instead of tables.")]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document on stdout instead of tables.")
+]
 
 
 def _version(value: bool) -> None:
@@ -208,7 +210,9 @@ def build(
         ),
     ] = None,
     warehouse: WarehouseOption = None,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show Dagster's and dbt's log lines.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose", help="Show Dagster's and dbt's log lines.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> int:
     """Load the raw folder into DuckDB, dbt build the marts, publish them; print a summary.
@@ -259,7 +263,9 @@ def build(
 )
 @_exits
 def report(
-    document: Annotated[str, typer.Argument(help="Document id (or prefix), file name, or part of the unit name.")],
+    document: Annotated[
+        str, typer.Argument(help="Document id (or prefix), file name, or part of the unit name.")
+    ],
     warehouse: WarehouseOption = None,
     as_json: JsonOption = False,
 ) -> int:
@@ -356,8 +362,9 @@ def sql(
         return OK
     table = Table(box=None if not columns else _box(), show_edge=False)
     for index, name in enumerate(columns):
-        numeric = rows and all(isinstance(r[index], (int, float)) or _is_decimal(r[index]) for r in rows
-                               if r[index] is not None)
+        numeric = rows and all(
+            isinstance(r[index], (int, float)) or _is_decimal(r[index]) for r in rows if r[index] is not None
+        )
         table.add_column(name, justify="right" if numeric else "left")
     for row in rows:
         table.add_row(*("NULL" if v is None else str(v) for v in row))
@@ -378,7 +385,9 @@ def sql(
 )
 @_exits
 def export(
-    out_dir: Annotated[Path, typer.Argument(help="The release folder to write (absent, empty or a previous release).")],
+    out_dir: Annotated[
+        Path, typer.Argument(help="The release folder to write (absent, empty or a previous release).")
+    ],
     published: PublishedOption = None,
     warehouse: WarehouseOption = None,
     as_json: JsonOption = False,
@@ -393,8 +402,14 @@ def export(
     except ExportError as exc:
         return _fail(as_json, f"export failed: {exc}", FAILED)
     if as_json:
-        _print_json({"out_dir": str(result.out_dir), "datapackage": str(result.datapackage),
-                     "tables": result.table_rows, "phase": result.phase})
+        _print_json(
+            {
+                "out_dir": str(result.out_dir),
+                "datapackage": str(result.datapackage),
+                "tables": result.table_rows,
+                "phase": result.phase,
+            }
+        )
         return OK
     table = Table(box=_box(), show_edge=False)
     table.add_column("table")
@@ -456,8 +471,10 @@ def dbt(
     except KeyboardInterrupt:
         return 130
     if status == OK and args and args[0] in DBT_WRITING_COMMANDS:
-        _error(f"(marts rebuilt in {settings.warehouse_path}; the published copy is unchanged until "
-               f"`{PROG} build` publishes)")
+        _error(
+            f"(marts rebuilt in {settings.warehouse_path}; the published copy is unchanged until "
+            f"`{PROG} build` publishes)"
+        )
     return status
 
 
@@ -465,7 +482,9 @@ def dbt_command(args: Sequence[str]) -> list[str]:
     """The dbt command line: ``dbt ARGS --project-dir P --profiles-dir P`` (P absolute), or plain
     ``dbt ARGS`` for dbt's own flags (``--version``, ``--help``) and no arguments."""
     project = str(dbt_project_dir())
-    managed = ["--project-dir", project, "--profiles-dir", project] if args and not args[0].startswith("-") else []
+    managed = (
+        ["--project-dir", project, "--profiles-dir", project] if args and not args[0].startswith("-") else []
+    )
     return [*_dbt_executable(), *args, *managed]
 
 

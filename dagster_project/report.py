@@ -115,39 +115,53 @@ def collect_report(warehouse: Path, needle: str) -> dict[str, Any]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         document_id, file_name, unit_name, fiscal_year = find_document(con, needle)
-        tables = _dicts(con.execute(
-            """SELECT t.table_id, t.table_kind, t.title, t.is_empty, t.empty_note, t.code_layout, t.start_line,
+        tables = _dicts(
+            con.execute(
+                """SELECT t.table_id, t.table_kind, t.title, t.is_empty, t.empty_note, t.code_layout, t.start_line,
                       t.start_page, c.is_consistent
                FROM raw.tables t
                LEFT JOIN intermediate.int_table_consistency c USING (document_id, table_id)
                WHERE t.document_id = ? ORDER BY t.table_id""",
-            [document_id],
-        ))
+                [document_id],
+            )
+        )
         for table in tables:
-            table["location"] = f"page {table['start_page']}" if table["start_page"] else f"line {table['start_line']}"
+            table["location"] = (
+                f"page {table['start_page']}" if table["start_page"] else f"line {table['start_line']}"
+            )
             table["state"] = _table_state(table)
         found = {t["table_kind"] for t in tables}
-        missing = [{"table_kind": kind, "name": name} for kind, name in STANDARD_TABLES.items() if kind not in found]
+        missing = [
+            {"table_kind": kind, "name": name} for kind, name in STANDARD_TABLES.items() if kind not in found
+        ]
 
-        issues = _dicts(con.execute(
-            """SELECT rule, severity, concat_ws(' ', coalesce(table_kind, figure), column_key) AS subject,
+        issues = _dicts(
+            con.execute(
+                """SELECT rule, severity, concat_ws(' ', coalesce(table_kind, figure), column_key) AS subject,
                       location, expected, found, difference, resolution, document_published
                FROM marts.quality_issues WHERE document_id = ?
                ORDER BY CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, rule, location""",
-            [document_id],
-        ))
-        rules = [r[0] for r in con.execute("SELECT rule FROM reference.quality_rules ORDER BY rule").fetchall()]
+                [document_id],
+            )
+        )
+        rules = [
+            r[0] for r in con.execute("SELECT rule FROM reference.quality_rules ORDER BY rule").fetchall()
+        ]
         fired = sorted({i["rule"] for i in issues})
         published = all(i["document_published"] for i in issues) if issues else True
 
-        figures = _dicts(con.execute(
-            """SELECT figure, value, value_kind, source_description, source_location, derivation, has_conflict
+        figures = _dicts(
+            con.execute(
+                """SELECT figure, value, value_kind, source_description, source_location, derivation, has_conflict
                FROM marts.figure_sources WHERE document_id = ? ORDER BY figure""",
-            [document_id],
-        ))
+                [document_id],
+            )
+        )
         for figure in figures:
             figure["origin"] = " — ".join(
-                p for p in (figure["source_description"] or figure["source_location"], figure["derivation"]) if p
+                p
+                for p in (figure["source_description"] or figure["source_location"], figure["derivation"])
+                if p
             )
 
         return {
@@ -188,17 +202,23 @@ def _identity(con: duckdb.DuckDBPyConnection, document_id: str) -> dict[str, Any
         for c in (attribute, f"{attribute}_source", f"{attribute}_runner_up")
         if c in document_columns
     ]
-    chosen = _dicts(con.execute(
-        f"SELECT {', '.join(_quote(c) for c in wanted)} FROM raw.documents WHERE document_id = ?", [document_id]
-    ))[0]
+    chosen = _dicts(
+        con.execute(
+            f"SELECT {', '.join(_quote(c) for c in wanted)} FROM raw.documents WHERE document_id = ?",
+            [document_id],
+        )
+    )[0]
     evidence_columns = set(_columns(con, "raw", "identity_evidence"))
     evidence: list[dict] = []
     if {"attribute", "value", "source"} <= evidence_columns:
         optional = ("location", "weight", "is_valid", "invalid_reason", "is_chosen")
         selected = ["attribute", "value", "source", *(c for c in optional if c in evidence_columns)]
-        evidence = _dicts(con.execute(
-            f"SELECT {', '.join(selected)} FROM raw.identity_evidence WHERE document_id = ?", [document_id]
-        ))
+        evidence = _dicts(
+            con.execute(
+                f"SELECT {', '.join(selected)} FROM raw.identity_evidence WHERE document_id = ?",
+                [document_id],
+            )
+        )
     by_attribute: dict[str, list[dict]] = defaultdict(list)
     for row in evidence:
         by_attribute[row["attribute"]].append(row)
@@ -210,16 +230,19 @@ def _identity(con: duckdb.DuckDBPyConnection, document_id: str) -> dict[str, Any
         if value is None and not rows:
             continue
         candidates = _candidates(rows)
-        attributes.append({
-            "attribute": attribute,
-            "chosen": None if value is None else str(value),
-            "source": chosen.get(f"{attribute}_source") or next(
-                (c["sources"][0]["source"] for c in candidates if c["is_chosen"] and c["sources"]), None
-            ),
-            "runner_up": chosen.get(f"{attribute}_runner_up"),
-            "why": _why(candidates),
-            "candidates": candidates,
-        })
+        attributes.append(
+            {
+                "attribute": attribute,
+                "chosen": None if value is None else str(value),
+                "source": chosen.get(f"{attribute}_source")
+                or next(
+                    (c["sources"][0]["source"] for c in candidates if c["is_chosen"] and c["sources"]), None
+                ),
+                "runner_up": chosen.get(f"{attribute}_runner_up"),
+                "why": _why(candidates),
+                "candidates": candidates,
+            }
+        )
     return {
         "evidence_recorded": bool(evidence),
         "note": None if evidence else NO_IDENTITY_EVIDENCE,
@@ -231,16 +254,24 @@ def _candidates(rows: list[dict]) -> list[dict]:
     """One entry per value of an attribute: its sources (weight, statements, locations), validity, score."""
     values: dict[str, dict] = {}
     for row in rows:
-        entry = values.setdefault(row["value"], {
-            "value": row["value"], "is_chosen": False, "is_valid": True, "invalid_reasons": [], "sources": {}
-        })
+        entry = values.setdefault(
+            row["value"],
+            {
+                "value": row["value"],
+                "is_chosen": False,
+                "is_valid": True,
+                "invalid_reasons": [],
+                "sources": {},
+            },
+        )
         entry["is_chosen"] |= bool(row.get("is_chosen"))
         if row.get("is_valid") is False:
             entry["is_valid"] = False
             if row.get("invalid_reason") and row["invalid_reason"] not in entry["invalid_reasons"]:
                 entry["invalid_reasons"].append(row["invalid_reason"])
         source = entry["sources"].setdefault(
-            row["source"], {"source": row["source"], "weight": row.get("weight"), "statements": 0, "locations": []}
+            row["source"],
+            {"source": row["source"], "weight": row.get("weight"), "statements": 0, "locations": []},
         )
         source["statements"] += 1
         if row.get("location"):
@@ -289,54 +320,100 @@ def _table(title: str | None = None) -> Table:
 
 def render_report(data: dict[str, Any], console: Console) -> None:
     doc = data["document"]
-    console.print(Text(f"{doc['unit_name']} {doc['fiscal_year']} — document {doc['document_id']} ({doc['file_name']})",
-                       style="bold"))
+    console.print(
+        Text(
+            f"{doc['unit_name']} {doc['fiscal_year']} — document {doc['document_id']} ({doc['file_name']})",
+            style="bold",
+        )
+    )
     console.print()
 
     tables = data["tables"]
     console.print(Text(f"Tables found: {len(tables)}", style="bold"))
     if tables:
         grid = _table()
-        for name, justify in (("#", "right"), ("kind", "left"), ("title", "left"), ("where", "left"),
-                              ("layout", "left"), ("state", "left")):
+        for name, justify in (
+            ("#", "right"),
+            ("kind", "left"),
+            ("title", "left"),
+            ("where", "left"),
+            ("layout", "left"),
+            ("state", "left"),
+        ):
             grid.add_column(name, justify=justify)
         for t in tables:
-            grid.add_row(str(t["table_id"]), t["table_kind"], (t["title"] or "")[:30], t["location"],
-                         t["code_layout"] or "", t["state"])
+            grid.add_row(
+                str(t["table_id"]),
+                t["table_kind"],
+                (t["title"] or "")[:30],
+                t["location"],
+                t["code_layout"] or "",
+                t["state"],
+            )
         console.print(grid)
     missing = data["missing_standard_tables"]
-    console.print(Text("Missing standard tables: "
-                       + (", ".join(f"{m['name']} ({m['table_kind']})" for m in missing) if missing else "none")))
+    console.print(
+        Text(
+            "Missing standard tables: "
+            + (", ".join(f"{m['name']} ({m['table_kind']})" for m in missing) if missing else "none")
+        )
+    )
     console.print()
 
     checks = data["checks"]
-    console.print(Text(
-        f"Checks: {len(checks['rules_passed'])} rules passed, {len(checks['rules_fired'])} fired "
-        f"({checks['issue_count']} issues); document "
-        + ("published in the marts" if checks["document_published"] else "HELD BACK (error)"),
-        style="bold",
-    ))
+    console.print(
+        Text(
+            f"Checks: {len(checks['rules_passed'])} rules passed, {len(checks['rules_fired'])} fired "
+            f"({checks['issue_count']} issues); document "
+            + ("published in the marts" if checks["document_published"] else "HELD BACK (error)"),
+            style="bold",
+        )
+    )
     console.print(Text("  passed: " + ", ".join(checks["rules_passed"])))
     if checks["issues"]:
         grid = _table()
-        for name, justify in (("severity", "left"), ("rule", "left"), ("subject", "left"), ("location", "left"),
-                              ("expected", "right"), ("found", "right"), ("difference", "right"),
-                              ("resolution", "left")):
+        for name, justify in (
+            ("severity", "left"),
+            ("rule", "left"),
+            ("subject", "left"),
+            ("location", "left"),
+            ("expected", "right"),
+            ("found", "right"),
+            ("difference", "right"),
+            ("resolution", "left"),
+        ):
             grid.add_column(name, justify=justify)
         for i in checks["issues"]:
-            grid.add_row(i["severity"], i["rule"], i["subject"] or "", i["location"] or "", _money(i["expected"]),
-                         _money(i["found"]), _money(i["difference"]), i["resolution"] or "")
+            grid.add_row(
+                i["severity"],
+                i["rule"],
+                i["subject"] or "",
+                i["location"] or "",
+                _money(i["expected"]),
+                _money(i["found"]),
+                _money(i["difference"]),
+                i["resolution"] or "",
+            )
         console.print(grid)
     console.print()
 
     console.print(Text("Key figures (万元 unless a count) and where they were read:", style="bold"))
     if data["key_figures"]:
         grid = _table()
-        for name, justify in (("figure", "left"), ("value", "right"), ("read from", "left"), ("note", "left")):
+        for name, justify in (
+            ("figure", "left"),
+            ("value", "right"),
+            ("read from", "left"),
+            ("note", "left"),
+        ):
             grid.add_column(name, justify=justify)
         for f in data["key_figures"]:
-            grid.add_row(f["figure"], _money(f["value"]), f["origin"],
-                         "⚠ conflicting values recorded" if f["has_conflict"] else "")
+            grid.add_row(
+                f["figure"],
+                _money(f["value"]),
+                f["origin"],
+                "⚠ conflicting values recorded" if f["has_conflict"] else "",
+            )
         console.print(grid)
     console.print()
     render_identity(data["identity"], console)
@@ -351,19 +428,39 @@ def render_identity(identity: dict[str, Any], console: Console) -> None:
         chosen.add_row(a["attribute"], a["chosen"] or "—", a["source"] or "—", a["runner_up"] or "", a["why"])
     console.print(chosen)
     if not identity["evidence_recorded"]:
-        console.print(Text(f"  {NO_IDENTITY_EVIDENCE} (raw.identity_evidence is absent or empty for this document)"))
+        console.print(
+            Text(f"  {NO_IDENTITY_EVIDENCE} (raw.identity_evidence is absent or empty for this document)")
+        )
         return
     evidence = _table("  every candidate (raw.identity_evidence):")
-    for name, justify in (("attribute", "left"), ("value", "left"), ("source", "left"), ("weight", "right"),
-                          ("×", "right"), ("where", "left"), ("valid", "left"), ("chosen", "left")):
+    for name, justify in (
+        ("attribute", "left"),
+        ("value", "left"),
+        ("source", "left"),
+        ("weight", "right"),
+        ("×", "right"),
+        ("where", "left"),
+        ("valid", "left"),
+        ("chosen", "left"),
+    ):
         evidence.add_column(name, justify=justify)
     for a in identity["attributes"]:
         for c in a["candidates"]:
             for s in c["sources"]:
-                where = ", ".join(s["locations"][:LOCATIONS_SHOWN]) + (" …" if len(s["locations"]) > LOCATIONS_SHOWN else "")
+                where = ", ".join(s["locations"][:LOCATIONS_SHOWN]) + (
+                    " …" if len(s["locations"]) > LOCATIONS_SHOWN else ""
+                )
                 valid = "yes" if c["is_valid"] else "no: " + "; ".join(c["invalid_reasons"])
-                evidence.add_row(a["attribute"], c["value"], s["source"], str(s["weight"]), str(s["statements"]),
-                                 where, valid, "✓" if c["is_chosen"] else "")
+                evidence.add_row(
+                    a["attribute"],
+                    c["value"],
+                    s["source"],
+                    str(s["weight"]),
+                    str(s["statements"]),
+                    where,
+                    valid,
+                    "✓" if c["is_chosen"] else "",
+                )
     console.print(evidence)
 
 

@@ -93,9 +93,7 @@ def summary_renderables(report: BuildReport) -> list[RenderableType]:
 
 
 def phase_line(report: BuildReport) -> str:
-    return "   ".join(
-        f"{label} {report.phases[key]:.1f} s" for key, label in PHASES if key in report.phases
-    )
+    return "   ".join(f"{label} {report.phases[key]:.1f} s" for key, label in PHASES if key in report.phases)
 
 
 def failed_build_note(report: BuildReport) -> str:
@@ -110,9 +108,7 @@ def previous_publication_note(published_file: Path) -> str:
     published_at = publication_time(published_file)
     if published_at is None:
         return f"Nothing is published at {published_file}."
-    return (
-        f"The published marts ({published_file}) are still the previous build's, published {published_at:%Y-%m-%d %H:%M:%S} UTC."
-    )
+    return f"The published marts ({published_file}) are still the previous build's, published {published_at:%Y-%m-%d %H:%M:%S} UTC."
 
 
 def publication_time(published_file: Path) -> datetime | None:
@@ -147,14 +143,24 @@ def issue_table(warehouse: Path, rows: list[dict] | str | None = None) -> Render
         show_edge=False,
     )
     for name, justify in (
-        ("unit_name", "left"), ("document_id", "left"), ("files", "right"), ("error", "right"),
-        ("warning", "right"), ("info", "right"), ("rules fired (not info)", "left"),
+        ("unit_name", "left"),
+        ("document_id", "left"),
+        ("files", "right"),
+        ("error", "right"),
+        ("warning", "right"),
+        ("info", "right"),
+        ("rules fired (not info)", "left"),
     ):
         table.add_column(name, justify=justify)
     for row in rows:
         table.add_row(
-            row["unit_name"], row["document_id"], str(row["file_count"]), str(row["errors"]),
-            str(row["warnings"]), str(row["infos"]), row["rules"] or "",
+            row["unit_name"],
+            row["document_id"],
+            str(row["file_count"]),
+            str(row["errors"]),
+            str(row["warnings"]),
+            str(row["infos"]),
+            row["rules"] or "",
         )
     return table
 
@@ -257,7 +263,11 @@ def summary_dict(report: BuildReport) -> dict[str, Any]:
     settings = report.settings
     current = report.marts_are_current
     metrics = (
-        (report.unit_metrics if report.unit_metrics is not None else unit_metrics_rows(settings.warehouse_path))
+        (
+            report.unit_metrics
+            if report.unit_metrics is not None
+            else unit_metrics_rows(settings.warehouse_path)
+        )
         if current
         else None
     )

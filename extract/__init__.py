@@ -6,5 +6,11 @@
 from extract.model import Extraction, NotABudgetDisclosure, UnreadableDocument
 from extract.pipeline import extract_document, extract_file, read_document
 
-__all__ = ["Extraction", "NotABudgetDisclosure", "UnreadableDocument", "extract_document", "extract_file",
-           "read_document"]
+__all__ = [
+    "Extraction",
+    "NotABudgetDisclosure",
+    "UnreadableDocument",
+    "extract_document",
+    "extract_file",
+    "read_document",
+]

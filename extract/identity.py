@@ -53,17 +53,25 @@ class Source:
 # Declared once: the sources of identity and what each is worth.  A value's score is the sum, over the
 # distinct sources that state it, of the source's weight, plus REPEAT_BONUS for every further statement
 # (capped at MAX_REPEAT_BONUS): nine tables that repeat one 编制部门 outweigh one generic cover line.
-SOURCES: dict[str, Source] = {s.name: s for s in (
-    Source("cover_label", 10, True, "a labelled line of the cover (预算主管部门 / 预算单位 / 部门名称 / 部门:)"),
-    Source("cover_title", 8, True, "the cover's title (joined across its lines)"),
-    Source("cover_name", 6, True, "a cover line that is a unit name by itself"),
-    Source("table_compiler", 5, True, "the 编制部门 / 部门 / 单位名称 line of a table"),
-    Source("table_title", 4, True, "a table title (年份, 预算/决算, 部门/单位)"),
-    Source("heading", 5, True, "the first heading (第一部分 … 概况)"),
-    Source("prose", 2, True, "a sentence of the prose that states the disclosure's year or kind"),
-    Source("metadata_title", 2, False, "the PDF's metadata title"),
-    Source("file_name", 1, False, "the file name (last resort, flagged)"),
-)}
+SOURCES: dict[str, Source] = {
+    s.name: s
+    for s in (
+        Source(
+            "cover_label",
+            10,
+            True,
+            "a labelled line of the cover (预算主管部门 / 预算单位 / 部门名称 / 部门:)",
+        ),
+        Source("cover_title", 8, True, "the cover's title (joined across its lines)"),
+        Source("cover_name", 6, True, "a cover line that is a unit name by itself"),
+        Source("table_compiler", 5, True, "the 编制部门 / 部门 / 单位名称 line of a table"),
+        Source("table_title", 4, True, "a table title (年份, 预算/决算, 部门/单位)"),
+        Source("heading", 5, True, "the first heading (第一部分 … 概况)"),
+        Source("prose", 2, True, "a sentence of the prose that states the disclosure's year or kind"),
+        Source("metadata_title", 2, False, "the PDF's metadata title"),
+        Source("file_name", 1, False, "the file name (last resort, flagged)"),
+    )
+}
 REPEAT_BONUS = 1
 MAX_REPEAT_BONUS = 4
 MIN_YEAR = 1990
@@ -139,18 +147,90 @@ class Identity:
 
 # --------------------------------------------------------------------------- normalising and validating
 _UNIT_WORDS = (
-    "街道办事处", "办事处", "委员会", "联合会", "办公室", "办公厅", "管理局", "检察院", "法院", "福利院", "医院",
-    "学校", "大学", "学院", "中心", "公司", "研究院", "研究所", "人民政府", "政府", "监狱", "街道", "局", "厅", "院",
-    "所", "站", "委", "部", "处", "镇", "乡",
-    "馆", "会", "队", "社", "团", "校", "园", "台", "室", "署", "办", "场", "庭", "组", "司", "总队", "支队",
+    "街道办事处",
+    "办事处",
+    "委员会",
+    "联合会",
+    "办公室",
+    "办公厅",
+    "管理局",
+    "检察院",
+    "法院",
+    "福利院",
+    "医院",
+    "学校",
+    "大学",
+    "学院",
+    "中心",
+    "公司",
+    "研究院",
+    "研究所",
+    "人民政府",
+    "政府",
+    "监狱",
+    "街道",
+    "局",
+    "厅",
+    "院",
+    "所",
+    "站",
+    "委",
+    "部",
+    "处",
+    "镇",
+    "乡",
+    "馆",
+    "会",
+    "队",
+    "社",
+    "团",
+    "校",
+    "园",
+    "台",
+    "室",
+    "署",
+    "办",
+    "场",
+    "庭",
+    "组",
+    "司",
+    "总队",
+    "支队",
 )
 _QUALIFIER = r"(?:（(?:本级|机关|本部|汇总|部门|单位|合并)）)?"
 _NAME_CHARS = r"[\u4e00-\u9fff（）]"
 # words that are never part of a unit's name (a unit may be a 机构编制委员会办公室, a 人民代表大会常务委员会 or a
 # 预算评审中心: 编制, 代表 and 预算 alone are allowed; the title words around a name are not)
-_FORBIDDEN = ("万元", "单位：", "部门：", "报表", "公开", "目录", "部门预算", "单位预算", "部门决算", "单位决算", "年预算",
-              "年决算", "年度", "预算表", "决算表", "总表", "明细表", "情况表", "一览表", "印制", "编制部门", "编制单位",
-              "编制说明", "金额", "合计", "说明", "概况", "附件")
+_FORBIDDEN = (
+    "万元",
+    "单位：",
+    "部门：",
+    "报表",
+    "公开",
+    "目录",
+    "部门预算",
+    "单位预算",
+    "部门决算",
+    "单位决算",
+    "年预算",
+    "年决算",
+    "年度",
+    "预算表",
+    "决算表",
+    "总表",
+    "明细表",
+    "情况表",
+    "一览表",
+    "印制",
+    "编制部门",
+    "编制单位",
+    "编制说明",
+    "金额",
+    "合计",
+    "说明",
+    "概况",
+    "附件",
+)
 _DIGITS = re.compile(r"[0-9０-９]")
 _UNIT_END = re.compile("(?:" + "|".join(_UNIT_WORDS) + ")" + _QUALIFIER + "$")
 _CN_DIGITS = str.maketrans("〇零一二三四五六七八九○", "001234567890")
@@ -207,7 +287,12 @@ _LABEL = re.compile(
     r"(?P<name>" + _NAME_CHARS + r"{2,40}?)(?=(?:金额)?单位：|[^\u4e00-\u9fff（）]|$)"
 )
 _HEADING = re.compile(
-    r"^第一部分(?:" + _YEAR + r"年度?)?" + _NAME + r"(?:\d{4}年度?)?" + r"(?:部门|单位)?(?:预算|决算)?(?:概况|基本情况)"
+    r"^第一部分(?:"
+    + _YEAR
+    + r"年度?)?"
+    + _NAME
+    + r"(?:\d{4}年度?)?"
+    + r"(?:部门|单位)?(?:预算|决算)?(?:概况|基本情况)"
 )
 _COVER_STOP = re.compile(r"^(?:目录|第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、)")
 # a sentence stating the disclosure's own year: 2024年部门预算…, 2024年收支预算总计… (not 比2023年…, 上年)
@@ -225,7 +310,9 @@ HEAD_BLOCKS = 80  # the first headings are looked for among this many blocks
 
 # 一般公共预算 / 政府性基金预算 / 国有资本经营预算 name funds, 预算数 / 年初预算 a column: none says what the
 # document is
-_NOT_A_KIND = re.compile(r"(?:一般公共|政府性基金|国有资本经营|社会保险基金|财政专户管理资金)预算|预算数|年初预算|调整预算|预算拨款|预算内")
+_NOT_A_KIND = re.compile(
+    r"(?:一般公共|政府性基金|国有资本经营|社会保险基金|财政专户管理资金)预算|预算数|年初预算|调整预算|预算拨款|预算内"
+)
 
 
 def _kind_text(text: str) -> str:
@@ -289,7 +376,11 @@ def _read_cover(doc: SourceDocument, out: _Collector) -> None:
     if not lines:
         return
     where = lines[0][1]
-    labels = [(m.group("label"), m.group("name"), location) for text, location in lines for m in _LABEL.finditer(text)]
+    labels = [
+        (m.group("label"), m.group("name"), location)
+        for text, location in lines
+        for m in _LABEL.finditer(text)
+    ]
     names_unit = any(label not in ("预算主管部门", "主管部门") for label, _, _ in labels)
     for label, name, location in labels:
         if label in ("预算主管部门", "主管部门"):
@@ -328,7 +419,7 @@ def _longer_name_around(value: str, joined: str) -> bool:
     at = joined.find(value)
     while at >= 0:
         for start in range(at):
-            longer = normalise_unit_name(joined[start:at + len(value)])
+            longer = normalise_unit_name(joined[start : at + len(value)])
             if longer != value and valid_unit_name(longer)[0]:
                 return True
         at = joined.find(value, at + 1)
@@ -351,7 +442,15 @@ def _read_tables_and_prose(doc: SourceDocument, out: _Collector) -> None:
         for match in _LABEL.finditer(text):
             if match.group("label") == "单位" and re.match(r"(?:万元|元|人|个)", match.group("name")):
                 continue  # 单位：万元 is the unit of amounts
-            if match.group("label") in ("编制部门", "编制单位", "填报单位", "部门", "单位", "部门名称", "单位名称"):
+            if match.group("label") in (
+                "编制部门",
+                "编制单位",
+                "填报单位",
+                "部门",
+                "单位",
+                "部门名称",
+                "单位名称",
+            ):
                 out.unit("table_compiler", match.group("name"), location)
         if not heading_seen and index < HEAD_BLOCKS:
             match = _HEADING.match(text)
@@ -448,11 +547,19 @@ def weigh(candidates: list[Candidate], attribute: str) -> tuple[Choice, dict[str
     ranked = sorted(scores, key=lambda k: (-scores[k], -spelling[k].weight, k))
     winner = spelling[ranked[0]]
     runner = spelling[ranked[1]] if len(ranked) > 1 else None
-    conflict = runner is not None and any(
-        SOURCES[source].strong for (key, source) in counts if key == ranked[1]
-    ) and any(SOURCES[source].strong for (key, source) in counts if key == ranked[0])
-    choice = Choice(winner.value, winner.source, runner.value if runner else None,
-                    runner.source if runner else None, scores[ranked[0]], conflict)
+    conflict = (
+        runner is not None
+        and any(SOURCES[source].strong for (key, source) in counts if key == ranked[1])
+        and any(SOURCES[source].strong for (key, source) in counts if key == ranked[0])
+    )
+    choice = Choice(
+        winner.value,
+        winner.source,
+        runner.value if runner else None,
+        runner.source if runner else None,
+        scores[ranked[0]],
+        conflict,
+    )
     return choice, {spelling[k].value: scores[k] for k in ranked}
 
 
@@ -463,51 +570,89 @@ def identify(doc: SourceDocument) -> Identity:
     warnings: list[ExtractionWarning] = []
 
     def candidates_of(attribute: str, value: str | None) -> list[Candidate]:
-        return [c for c in candidates if c.attribute == attribute and value is not None
-                and _key(attribute, c.value) == _key(attribute, value)]
+        return [
+            c
+            for c in candidates
+            if c.attribute == attribute
+            and value is not None
+            and _key(attribute, c.value) == _key(attribute, value)
+        ]
 
     unit, year = choices["unit_name"], choices["fiscal_year"]
     if unit.value is None:
         rejected = [c for c in candidates if c.attribute == "unit_name" and not c.is_valid][:3]
         detail = "; ".join(f"“{c.value}” ({c.source}, {c.location}: {c.invalid_reason})" for c in rejected)
-        raise IdentityNotFound(UNIT_NOT_FOUND, "the publishing unit cannot be established from the cover, the "
-                               "tables' 编制部门 lines, the headings, the metadata or the file name"
-                               + (f"; rejected: {detail}" if detail else ""))
+        raise IdentityNotFound(
+            UNIT_NOT_FOUND,
+            "the publishing unit cannot be established from the cover, the "
+            "tables' 编制部门 lines, the headings, the metadata or the file name"
+            + (f"; rejected: {detail}" if detail else ""),
+        )
     if year.value is None:
-        raise IdentityNotFound(FISCAL_YEAR_NOT_FOUND, "no fiscal year in the title, the table titles, the "
-                               "headings, the prose or the file name")
+        raise IdentityNotFound(
+            FISCAL_YEAR_NOT_FOUND,
+            "no fiscal year in the title, the table titles, the headings, the prose or the file name",
+        )
     for attribute, choice in choices.items():
         if choice.conflict:
             chosen = candidates_of(attribute, choice.value)
             other = candidates_of(attribute, choice.runner_up)
-            warnings.append(ExtractionWarning(
-                doc.document_id, "identity_conflict", chosen[0].location,
-                f"{attribute}: “{choice.value}” ({_sources(chosen)}) vs “{choice.runner_up}” ({_sources(other)}); "
-                f"chose “{choice.value}” by weight",
-            ))
+            warnings.append(
+                ExtractionWarning(
+                    doc.document_id,
+                    "identity_conflict",
+                    chosen[0].location,
+                    f"{attribute}: “{choice.value}” ({_sources(chosen)}) vs “{choice.runner_up}” ({_sources(other)}); "
+                    f"chose “{choice.value}” by weight",
+                )
+            )
     for attribute in ("unit_name", "fiscal_year"):
         chosen = candidates_of(attribute, choices[attribute].value)
         if not any(SOURCES[c.source].strong for c in chosen):
             places = " and ".join(sorted({SOURCES[c.source].description for c in chosen}))
-            warnings.append(ExtractionWarning(
-                doc.document_id, "identity_from_file_name", chosen[0].location,
-                f"{attribute} “{choices[attribute].value}” is read from {places} only: no text of the document states it",
-            ))
+            warnings.append(
+                ExtractionWarning(
+                    doc.document_id,
+                    "identity_from_file_name",
+                    chosen[0].location,
+                    f"{attribute} “{choices[attribute].value}” is read from {places} only: no text of the document states it",
+                )
+            )
     scope = choices["scope"].value or "部门"
     nature = choices["document_kind"].value or "预算"
     department = choices["department_name"].value
     if scope != "单位" or (department and _key("unit_name", department) == _key("unit_name", unit.value)):
         department = None
     # what the document record stores: a department equal to the unit (or of a 部门预算) is none
-    final = {attribute: choice.value for attribute, choice in choices.items()} | {"department_name": department}
+    final = {attribute: choice.value for attribute, choice in choices.items()} | {
+        "department_name": department
+    }
     evidence = [
-        EvidenceRow(doc.document_id, c.attribute, c.value, c.source, c.location, c.weight, c.is_valid,
-                    c.invalid_reason, final.get(c.attribute) is not None
-                    and _key(c.attribute, c.value) == _key(c.attribute, final[c.attribute]))
+        EvidenceRow(
+            doc.document_id,
+            c.attribute,
+            c.value,
+            c.source,
+            c.location,
+            c.weight,
+            c.is_valid,
+            c.invalid_reason,
+            final.get(c.attribute) is not None
+            and _key(c.attribute, c.value) == _key(c.attribute, final[c.attribute]),
+        )
         for c in candidates
     ]
-    return Identity(unit.value, int(year.value), f"{scope}{nature}", scope, nature, department, choices,
-                    evidence, warnings)
+    return Identity(
+        unit.value,
+        int(year.value),
+        f"{scope}{nature}",
+        scope,
+        nature,
+        department,
+        choices,
+        evidence,
+        warnings,
+    )
 
 
 def _sources(candidates: list[Candidate]) -> str:

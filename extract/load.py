@@ -121,8 +121,14 @@ CREATE TABLE IF NOT EXISTS raw.quarantine (
 );
 """
 
-_PER_DOCUMENT_TABLES = ("table_facts", "prose_facts", "extraction_warnings", "identity_evidence", "tables",
-                        "documents")
+_PER_DOCUMENT_TABLES = (
+    "table_facts",
+    "prose_facts",
+    "extraction_warnings",
+    "identity_evidence",
+    "tables",
+    "documents",
+)
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -149,7 +155,8 @@ def load_extraction(con: duckdb.DuckDBPyConnection, extraction: Extraction) -> N
     try:
         # first_seen_at: when this content was first loaded, kept across reloads (revisions are ordered by it)
         seen = con.execute(
-            "SELECT coalesce(first_seen_at, loaded_at) FROM raw.documents WHERE document_id = ?", [doc.document_id]
+            "SELECT coalesce(first_seen_at, loaded_at) FROM raw.documents WHERE document_id = ?",
+            [doc.document_id],
         ).fetchone()
         _delete_document(con, doc.document_id)
         fields = [f.name for f in dataclasses.fields(doc)]
@@ -184,7 +191,9 @@ def record_quarantine(
         for table in _PER_DOCUMENT_TABLES:
             con.execute(f"DELETE FROM raw.{table} WHERE document_id = ?", [document_id])
         con.execute("DELETE FROM raw.quarantine WHERE file_name = ?", [file_name])
-        con.execute("INSERT INTO raw.quarantine VALUES (?, ?, ?, ?, ?)", [file_name, document_id, reason, detail, now])
+        con.execute(
+            "INSERT INTO raw.quarantine VALUES (?, ?, ?, ?, ?)", [file_name, document_id, reason, detail, now]
+        )
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -207,11 +216,13 @@ def forget_documents_not_in(
         _delete_document(con, document_id)
         con.execute("COMMIT")
     con.execute(
-        "DELETE FROM raw.quarantine WHERE document_id NOT IN (SELECT unnest(?::VARCHAR[]))", [sorted(document_ids)]
+        "DELETE FROM raw.quarantine WHERE document_id NOT IN (SELECT unnest(?::VARCHAR[]))",
+        [sorted(document_ids)],
     )
     if file_names is not None:
         con.execute(
-            "DELETE FROM raw.quarantine WHERE file_name NOT IN (SELECT unnest(?::VARCHAR[]))", [sorted(file_names)]
+            "DELETE FROM raw.quarantine WHERE file_name NOT IN (SELECT unnest(?::VARCHAR[]))",
+            [sorted(file_names)],
         )
     return gone
 

@@ -93,7 +93,9 @@ class DocumentRecord:
     scope: str  # '部门' | '单位'
     title: str
     extractor_version: str = EXTRACTOR_VERSION
-    department_name: str | None = None  # 预算主管部门 of a 单位预算, when its cover names one other than the unit
+    department_name: str | None = (
+        None  # 预算主管部门 of a 单位预算, when its cover names one other than the unit
+    )
     # identity as evidence (extract.identity): the source of each chosen value and the runner-up value
     unit_name_source: str | None = None
     unit_name_runner_up: str | None = None

@@ -110,7 +110,8 @@ def read_document(path: Path, limits: Limits | None = None) -> SourceDocument:
     if suffix not in TEXT_SUFFIXES and suffix != ".pdf":
         what = f"'{suffix}'" if suffix else "without a suffix"
         raise RejectedDocument(
-            UNSUPPORTED_FORMAT, f"unsupported file type {what}: only text conversions (.txt) and PDFs are read"
+            UNSUPPORTED_FORMAT,
+            f"unsupported file type {what}: only text conversions (.txt) and PDFs are read",
         )
     size = path.stat().st_size
     if size == 0:
@@ -134,7 +135,8 @@ def read_document(path: Path, limits: Limits | None = None) -> SourceDocument:
     rows = sum(len(block.grid.rows) for block in doc.blocks if block.grid)
     if rows > limits.max_facts:  # every table row holds an amount or more: refuse before parsing them all
         raise RejectedDocument(
-            TOO_MANY_FACTS, f"{rows} table rows, over the limit of {limits.max_facts} facts (BUDGET_MAX_FACTS)"
+            TOO_MANY_FACTS,
+            f"{rows} table rows, over the limit of {limits.max_facts} facts (BUDGET_MAX_FACTS)",
         )
     return doc
 
@@ -200,13 +202,19 @@ def extract_document(doc: SourceDocument) -> Extraction:
         extraction.table_facts.extend(parsed.facts)
         extraction.warnings.extend(parsed.warnings)
         if located.kind == TableKind.UNCLASSIFIED:
-            extraction.warnings.append(ExtractionWarning(
-                doc.document_id, "unclassified_table", source_location(located.title_line, None),
-                "a table without a recognised title or header was kept but not classified",
-            ))
+            extraction.warnings.append(
+                ExtractionWarning(
+                    doc.document_id,
+                    "unclassified_table",
+                    source_location(located.title_line, None),
+                    "a table without a recognised title or header was kept but not classified",
+                )
+            )
     extraction.prose_facts.extend(prose_facts(doc, doc.document_id))
     _mark_source_method(doc, extraction)
-    classified = [t for t in extraction.tables if t.table_kind not in (TableKind.UNCLASSIFIED, TableKind.STAFFING)]
+    classified = [
+        t for t in extraction.tables if t.table_kind not in (TableKind.UNCLASSIFIED, TableKind.STAFFING)
+    ]
     key_prose = [f for f in extraction.prose_facts if f.fact_key in _KEY_PROSE]
     if not classified and len(key_prose) < 2:
         raise _not_a_disclosure(doc, "no budget table and no budget figure in the prose")
@@ -223,7 +231,9 @@ def _table_unreadable(doc: SourceDocument, located, exc: Exception) -> Extractio
     where = source_location(first.line if first else located.title_line, first.page if first else None)
     title = located.title or "untitled table"
     return ExtractionWarning(
-        doc.document_id, "table_unreadable", where,
+        doc.document_id,
+        "table_unreadable",
+        where,
         f"the table “{title}” could not be parsed and was left out ({type(exc).__name__}: {exc})"[:300],
     )
 
@@ -234,15 +244,21 @@ def _not_a_disclosure(doc: SourceDocument, finding: str) -> Exception:
     damaged = [w for w in doc.warnings if w.kind == "page_unreadable"]
     if damaged:
         pages = ", ".join(w.location for w in damaged[:5]) + (" …" if len(damaged) > 5 else "")
-        return UnreadableDocument(f"{len(damaged)} of {doc.page_count} page(s) cannot be read ({pages}: "
-                                  f"{damaged[0].message}) and the rest shows {finding}"[:300])
+        return UnreadableDocument(
+            f"{len(damaged)} of {doc.page_count} page(s) cannot be read ({pages}: "
+            f"{damaged[0].message}) and the rest shows {finding}"[:300]
+        )
     ocr = f" ({len(doc.ocr_pages)} page(s) without text layer read by OCR)" if doc.ocr_pages else ""
     return NotABudgetDisclosure(f"{finding}: not a budget disclosure{ocr}")
 
 
 def _mentions_budget(doc: SourceDocument) -> bool:
     for block in doc.blocks:
-        texts = [block.paragraph.text] if block.paragraph else [c for row in block.grid.rows[:3] for c in row.cells]
+        texts = (
+            [block.paragraph.text]
+            if block.paragraph
+            else [c for row in block.grid.rows[:3] for c in row.cells]
+        )
         if any("预算" in t or "决算" in t for t in texts):
             return True
     return False
@@ -251,9 +267,15 @@ def _mentions_budget(doc: SourceDocument) -> bool:
 def _document_record(doc: SourceDocument, identity: Identity) -> DocumentRecord:
     choices = identity.choices
     return DocumentRecord(
-        document_id=doc.document_id, file_name=doc.file_name, source_format=doc.source_format,
-        content_sha256=doc.content_sha256, unit_name=identity.unit_name, fiscal_year=identity.fiscal_year,
-        document_kind=identity.document_kind, scope=identity.scope, title=identity.title,
+        document_id=doc.document_id,
+        file_name=doc.file_name,
+        source_format=doc.source_format,
+        content_sha256=doc.content_sha256,
+        unit_name=identity.unit_name,
+        fiscal_year=identity.fiscal_year,
+        document_kind=identity.document_kind,
+        scope=identity.scope,
+        title=identity.title,
         department_name=identity.department_name,
         unit_name_source=choices["unit_name"].source,
         unit_name_runner_up=choices["unit_name"].runner_up,
@@ -278,9 +300,13 @@ def _mark_source_method(doc: SourceDocument, extraction: Extraction) -> None:
         for t in extraction.tables
     ]
     by_table = {t.table_id: t.source_method for t in extraction.tables}
-    extraction.table_facts[:] = [replace(f, source_method=by_table.get(f.table_id, method(f.source_page)))
-                                 for f in extraction.table_facts]
-    extraction.prose_facts[:] = [replace(f, source_method=method(f.source_page)) for f in extraction.prose_facts]
+    extraction.table_facts[:] = [
+        replace(f, source_method=by_table.get(f.table_id, method(f.source_page)))
+        for f in extraction.table_facts
+    ]
+    extraction.prose_facts[:] = [
+        replace(f, source_method=method(f.source_page)) for f in extraction.prose_facts
+    ]
 
 
 def extract_file(path: Path, limits: Limits | None = None) -> Extraction:

@@ -27,12 +27,16 @@ _HEADINGS = [
 ]
 _TERMINAL = "。；！？：:"
 # an amount: with its unit, or with decimals, or a bare 0 — a bare integer is a page number or a count
-_NUM = (r"(?<![\d.])(?P<num>\d[\d,]*\.\d+|\d[\d,]*(?=\s*(?:万元|亿元|元))|0(?![\d,]))"
-        r"\s*(?P<unit>万元|亿元|元)?(?![\d.%％])")
+_NUM = (
+    r"(?<![\d.])(?P<num>\d[\d,]*\.\d+|\d[\d,]*(?=\s*(?:万元|亿元|元))|0(?![\d,]))"
+    r"\s*(?P<unit>万元|亿元|元)?(?![\d.%％])"
+)
 _PEOPLE = r"(?<![\d.])(?P<num>\d+)\s*(?:人|名)"
 _IS = r"\s*(?:为|是|共|：)?\s*"
 
-_MONEY_EXCLUDED = re.compile(r"政府采购|国有资产|资产占用|资产占有|绩效|名词解释|委托业务|运行经费|运行费|三公|采购")
+_MONEY_EXCLUDED = re.compile(
+    r"政府采购|国有资产|资产占用|资产占有|绩效|名词解释|委托业务|运行经费|运行费|三公|采购"
+)
 
 
 @dataclass(frozen=True)
@@ -45,14 +49,17 @@ class _Pattern:
 
 
 def _p(key, pattern, required=None, excluded=_MONEY_EXCLUDED, unit="万元") -> _Pattern:
-    return _Pattern(key, re.compile(pattern), re.compile(required) if required else None,
-                    excluded, unit)
+    return _Pattern(key, re.compile(pattern), re.compile(required) if required else None, excluded, unit)
 
 
 _THREE_PUBLIC = r"三公"
 PATTERNS: list[_Pattern] = [
-    _p(ProseKey.TOTAL_EXPENDITURE,
-       r"(?:收支总预算|支出预算总额|预算总支出|支出总预算|(?<![基本项目])(?<!拨款)支出预算(?!情况))" + _IS + _NUM),
+    _p(
+        ProseKey.TOTAL_EXPENDITURE,
+        r"(?:收支总预算|支出预算总额|预算总支出|支出总预算|(?<![基本项目])(?<!拨款)支出预算(?!情况))"
+        + _IS
+        + _NUM,
+    ),
     _p(ProseKey.TOTAL_INCOME, r"(?:收入预算总额|预算总收入|(?<!拨款)收入预算(?!情况))" + _IS + _NUM),
     _p(ProseKey.BASIC_EXPENDITURE, r"(?<![（(])基本支出(?:预算)?" + _IS + _NUM),
     _p(ProseKey.PROJECT_EXPENDITURE, r"(?<!类)项目支出(?:预算)?" + _IS + _NUM),
@@ -60,26 +67,61 @@ PATTERNS: list[_Pattern] = [
     _p(ProseKey.PUBLIC_EXPENDITURE, r"(?:(?<!（)公用经费|基本支出（公用经费）)" + _IS + _NUM),
     _p(ProseKey.WAGE_WELFARE, r"(?<!其他)工资福利支出" + _IS + _NUM),
     _p(ProseKey.FAMILY_SUBSIDY, r"对个人和家庭(?:的)?补助(?:支出)?" + _IS + _NUM),
-    _p(ProseKey.OPERATING_EXPENDITURE, r"机关运行(?:经)?费[^，。；\d]{0,14}?(?:预算|支出)(?:数)?" + _IS + _NUM,
-       excluded=None),
-    _p(ProseKey.THREE_PUBLIC_TOTAL,
-       r"“?三公”?经费”?[^，。；\d]{0,12}?(?:预算数|预算|总额|支出)+" + _IS + _NUM,
-       required=_THREE_PUBLIC, excluded=None),
-    _p(ProseKey.THREE_PUBLIC_OUTBOUND, r"因公出国（境）(?:费用?|经费)(?:预算)?" + _IS + _NUM,
-       required=_THREE_PUBLIC, excluded=None),
-    _p(ProseKey.THREE_PUBLIC_RECEPTION, r"公务接待费(?:用)?(?:预算)?" + _IS + _NUM,
-       required=_THREE_PUBLIC, excluded=None),
-    _p(ProseKey.THREE_PUBLIC_VEHICLE, r"公务用车购置及运行(?:维护)?费(?:预算)?" + _IS + _NUM,
-       required=_THREE_PUBLIC, excluded=None),
-    _p(ProseKey.THREE_PUBLIC_VEHICLE_PURCHASE, r"公务用车购置费" + _IS + _NUM,
-       required=_THREE_PUBLIC, excluded=None),
-    _p(ProseKey.THREE_PUBLIC_VEHICLE_OPERATION, r"公务用车运行(?:维护)?费" + _IS + _NUM,
-       required=_THREE_PUBLIC, excluded=None),
+    _p(
+        ProseKey.OPERATING_EXPENDITURE,
+        r"机关运行(?:经)?费[^，。；\d]{0,14}?(?:预算|支出)(?:数)?" + _IS + _NUM,
+        excluded=None,
+    ),
+    _p(
+        ProseKey.THREE_PUBLIC_TOTAL,
+        r"“?三公”?经费”?[^，。；\d]{0,12}?(?:预算数|预算|总额|支出)+" + _IS + _NUM,
+        required=_THREE_PUBLIC,
+        excluded=None,
+    ),
+    _p(
+        ProseKey.THREE_PUBLIC_OUTBOUND,
+        r"因公出国（境）(?:费用?|经费)(?:预算)?" + _IS + _NUM,
+        required=_THREE_PUBLIC,
+        excluded=None,
+    ),
+    _p(
+        ProseKey.THREE_PUBLIC_RECEPTION,
+        r"公务接待费(?:用)?(?:预算)?" + _IS + _NUM,
+        required=_THREE_PUBLIC,
+        excluded=None,
+    ),
+    _p(
+        ProseKey.THREE_PUBLIC_VEHICLE,
+        r"公务用车购置及运行(?:维护)?费(?:预算)?" + _IS + _NUM,
+        required=_THREE_PUBLIC,
+        excluded=None,
+    ),
+    _p(
+        ProseKey.THREE_PUBLIC_VEHICLE_PURCHASE,
+        r"公务用车购置费" + _IS + _NUM,
+        required=_THREE_PUBLIC,
+        excluded=None,
+    ),
+    _p(
+        ProseKey.THREE_PUBLIC_VEHICLE_OPERATION,
+        r"公务用车运行(?:维护)?费" + _IS + _NUM,
+        required=_THREE_PUBLIC,
+        excluded=None,
+    ),
     _p(ProseKey.STAFF_IN_SERVICE, r"在职(?:人员|职工|人数)?" + _IS + _PEOPLE, excluded=None, unit="人"),
     _p(ProseKey.STAFF_ACTUAL, r"(?:实有(?:人员|人数)|共有人员)" + _IS + _PEOPLE, excluded=None, unit="人"),
-    _p(ProseKey.STAFF_AUTHORIZED, r"编制(?:数|人数)" + _IS + r"(?<![\d.])(?P<num>\d+)(?![\d.])", excluded=None,
-       unit="人"),
-    _p(ProseKey.STAFF_RETIRED, r"(?<!在职)(?:离)?退休(?:人员|人数)?" + _IS + _PEOPLE, excluded=None, unit="人"),
+    _p(
+        ProseKey.STAFF_AUTHORIZED,
+        r"编制(?:数|人数)" + _IS + r"(?<![\d.])(?P<num>\d+)(?![\d.])",
+        excluded=None,
+        unit="人",
+    ),
+    _p(
+        ProseKey.STAFF_RETIRED,
+        r"(?<!在职)(?:离)?退休(?:人员|人数)?" + _IS + _PEOPLE,
+        excluded=None,
+        unit="人",
+    ),
     _p(ProseKey.STAFF_FUNDED, r"财政供给人员" + _IS + _PEOPLE, excluded=None, unit="人"),
 ]
 
@@ -139,7 +181,9 @@ def _sentences(doc: SourceDocument) -> list[_Sentence]:
         start = 0
         for part in re.split(r"(?<=[。；！？])", text):
             if part.strip():
-                line, page = next(((ln, pg) for pos, ln, pg in reversed(offsets) if pos <= start), (None, None))
+                line, page = next(
+                    ((ln, pg) for pos, ln, pg in reversed(offsets) if pos <= start), (None, None)
+                )
                 out.append(_Sentence(part.strip(), line, page, section()))
             start += len(part)
         pieces.clear()
@@ -188,29 +232,49 @@ def _amount(match: re.Match[str]) -> Decimal:
 # --------------------------------------------------------------------------- 决算 (final accounts) prose
 _FINAL_DOC = re.compile(r"(?<!预)决算")
 _GENERIC_SKIPPED_IN_FINAL = {  # in a 决算 these phrases state the budget the year is measured against
-    ProseKey.TOTAL_EXPENDITURE, ProseKey.TOTAL_INCOME, ProseKey.THREE_PUBLIC_TOTAL, ProseKey.THREE_PUBLIC_OUTBOUND,
-    ProseKey.THREE_PUBLIC_RECEPTION, ProseKey.THREE_PUBLIC_VEHICLE, ProseKey.THREE_PUBLIC_VEHICLE_PURCHASE,
+    ProseKey.TOTAL_EXPENDITURE,
+    ProseKey.TOTAL_INCOME,
+    ProseKey.THREE_PUBLIC_TOTAL,
+    ProseKey.THREE_PUBLIC_OUTBOUND,
+    ProseKey.THREE_PUBLIC_RECEPTION,
+    ProseKey.THREE_PUBLIC_VEHICLE,
+    ProseKey.THREE_PUBLIC_VEHICLE_PURCHASE,
     ProseKey.THREE_PUBLIC_VEHICLE_OPERATION,
 }
 _FINAL_PATTERNS: list[_Pattern] = [
     _p(ProseKey.GRAND_TOTAL, r"收入支出总计" + _IS + _NUM, excluded=None),
     _p(ProseKey.INCOME_CURRENT_TOTAL, r"本年收入合计" + _IS + _NUM, excluded=None),
-    _p(ProseKey.EXPENDITURE_CURRENT_TOTAL, r"(?:本年支出合计|^一般公共预算财政拨款支出)" + _IS + _NUM, excluded=None),
+    _p(
+        ProseKey.EXPENDITURE_CURRENT_TOTAL,
+        r"(?:本年支出合计|^一般公共预算财政拨款支出)" + _IS + _NUM,
+        excluded=None,
+    ),
     _p(ProseKey.PROCUREMENT_TOTAL, r"政府采购(?:支出)?金额(?:（[^）]*）)?" + _IS + _NUM, excluded=None),
     _p(ProseKey.PROCUREMENT_GOODS, r"货物采购(?:金额)?" + _IS + _NUM, excluded=None),
     _p(ProseKey.PROCUREMENT_WORKS, r"工程采购(?:金额)?" + _IS + _NUM, excluded=None),
     _p(ProseKey.PROCUREMENT_SERVICES, r"服务采购(?:金额)?" + _IS + _NUM, excluded=None),
     _p(ProseKey.VEHICLES, r"共有车辆" + _IS + r"(?<![\d.])(?P<num>\d+)\s*辆", excluded=None, unit="辆"),
-    _p(ProseKey.EQUIPMENT_OVER_MILLION, r"单价\s*(?:100|一百)\s*万元(?:（含）)?以上(?:的)?(?:通用|专用)?设备(?:（不含车辆）)?"
-       + _IS + r"(?<![\d.])(?P<num>\d+)\s*(?:台|套)", excluded=None, unit="台（套）"),
-    _p(ProseKey.BUILDING_AREA, r"房屋(?:建筑物)?(?:面积)?" + _IS + r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*平方米", excluded=None,
-       unit="平方米"),
+    _p(
+        ProseKey.EQUIPMENT_OVER_MILLION,
+        r"单价\s*(?:100|一百)\s*万元(?:（含）)?以上(?:的)?(?:通用|专用)?设备(?:（不含车辆）)?"
+        + _IS
+        + r"(?<![\d.])(?P<num>\d+)\s*(?:台|套)",
+        excluded=None,
+        unit="台（套）",
+    ),
+    _p(
+        ProseKey.BUILDING_AREA,
+        r"房屋(?:建筑物)?(?:面积)?" + _IS + r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*平方米",
+        excluded=None,
+        unit="平方米",
+    ),
 ]
 _STATED_YEAR_HEADING = re.compile(r"(?P<num>\d{4})\s*年度?\s*(?:部门|单位)?(?:决算|预算)")
 _STATED_YEAR_DATE = re.compile(r"截至\s*(?P<num>\d{4})\s*年\s*12\s*月\s*31\s*日")
 _PLACEHOLDER = re.compile(r"[XＸ×]{2,}")
 _ITEM_PATH = re.compile(
-    r"(?P<lei>[^，。；、（）\d\s：:]+?)（类）\s*(?P<kuan>[^，。；、（）\d\s]+?)（款）\s*(?P<xiang>[^，。；、（）\d\s]+?)(?:（项）|$)")
+    r"(?P<lei>[^，。；、（）\d\s：:]+?)（类）\s*(?P<kuan>[^，。；、（）\d\s]+?)（款）\s*(?P<xiang>[^，。；、（）\d\s]+?)(?:（项）|$)"
+)
 _THREE_PUBLIC_ITEMS = [
     (re.compile(r"三公”?经费"), "three_public_total"),
     (re.compile(r"因公出国（境）"), "three_public_outbound"),
@@ -220,14 +284,18 @@ _THREE_PUBLIC_ITEMS = [
 _GPB_ITEM = re.compile(r"一般公共预算财政拨款支出(?:年初|全年)?预算")
 _EXEC_BUDGET = re.compile(r"(?<!决)(?P<which>年初|全年|调整后?)?预算(?:数)?" + _IS + _NUM)
 _EXEC_FINAL = re.compile(r"(?<!预)决算(?:数)?" + _IS + _NUM)
-_EXEC_RATE = re.compile(r"完成(?:了)?(?P<which>年初|全年|调整)?预算(?:数)?的\s*(?P<pct>\d+(?:\.\d+)?)\s*[%％]")
+_EXEC_RATE = re.compile(
+    r"完成(?:了)?(?P<which>年初|全年|调整)?预算(?:数)?的\s*(?P<pct>\d+(?:\.\d+)?)\s*[%％]"
+)
 _EXEC_DIRECTION = re.compile(
     r"决算数?(?:与|比)?(?P<dir>大于|小于|等于|高于|低于|超过)(?:年初|全年|调整)?预算数?"
-    r"|决算数?与(?:年初|全年|调整)?预算数?(?:基本)?(?P<flat>持平|一致|相等)")
+    r"|决算数?与(?:年初|全年|调整)?预算数?(?:基本)?(?P<flat>持平|一致|相等)"
+)
 _YOY = re.compile(
     r"(?:比|较|与)\s*(?:上年|上一年|(?P<year>\d{4})\s*年度?)(?:度)?(?:相比|同期)?[，,]?\s*[^，。；\d]{0,24}?"
     r"(?P<dir>增加|减少|持平)\s*(?:" + _NUM + r")?"
-    r"(?:[，,]\s*(?P<dir2>增长|下降|上升|降低|增幅|降幅)[^\d，。；]{0,6}(?P<pct>\d+(?:\.\d+)?)\s*[%％])?")
+    r"(?:[，,]\s*(?P<dir2>增长|下降|上升|降低|增幅|降幅)[^\d，。；]{0,6}(?P<pct>\d+(?:\.\d+)?)\s*[%％])?"
+)
 _DIRECTION_SIGN = {"大于": 1, "高于": 1, "超过": 1, "小于": -1, "低于": -1, "等于": 0}
 
 
@@ -269,13 +337,33 @@ def _final_facts(sentences: list[_Sentence], emit) -> None:
             continue
         for pattern in _FINAL_PATTERNS:
             for match in pattern.regex.finditer(text):
-                emit(pattern.key, _amount(match) if pattern.unit == "万元" else Decimal(match.group("num").replace(",", "")),
-                     sentence, unit=pattern.unit, match=match)
+                emit(
+                    pattern.key,
+                    _amount(match)
+                    if pattern.unit == "万元"
+                    else Decimal(match.group("num").replace(",", "")),
+                    sentence,
+                    unit=pattern.unit,
+                    match=match,
+                )
                 last_key = str(pattern.key)
-        reason = next((s.text for s in sentences[position + 1:position + 5] if "主要原因" in s.text
-                       and s.section == sentence.section), None) if "主要原因" not in text else None
-        stated = sentence if reason is None else _Sentence(f"{text} {reason}", sentence.line, sentence.page,
-                                                           sentence.section)
+        reason = (
+            next(
+                (
+                    s.text
+                    for s in sentences[position + 1 : position + 5]
+                    if "主要原因" in s.text and s.section == sentence.section
+                ),
+                None,
+            )
+            if "主要原因" not in text
+            else None
+        )
+        stated = (
+            sentence
+            if reason is None
+            else _Sentence(f"{text} {reason}", sentence.line, sentence.page, sentence.section)
+        )
         for clause in re.split(r"[，；]", text):
             path = _ITEM_PATH.search(clause)
             if path:
@@ -284,8 +372,12 @@ def _final_facts(sentences: list[_Sentence], emit) -> None:
                 item, stated_pair = ("gpb", None), set()
             elif "三公" in section:
                 named = next((key for rx, key in _THREE_PUBLIC_ITEMS if rx.search(clause)), None)
-                if named and (_EXEC_BUDGET.search(clause) or _EXEC_FINAL.search(clause) or _EXEC_RATE.search(clause)
-                              or _EXEC_DIRECTION.search(clause)):
+                if named and (
+                    _EXEC_BUDGET.search(clause)
+                    or _EXEC_FINAL.search(clause)
+                    or _EXEC_RATE.search(clause)
+                    or _EXEC_DIRECTION.search(clause)
+                ):
                     item = (named, None)
             if item is None or (item[0] == "function" and item[1] is None):
                 continue
@@ -296,45 +388,70 @@ def _final_facts(sentences: list[_Sentence], emit) -> None:
             for match in _EXEC_BUDGET.finditer(clause):
                 stated_pair.add(("budget", position))
                 adjusted = match.group("which") in ("全年", "调整", "调整后")
-                key = (f"{kind}_budget" if three_public and not adjusted else None) if three_public else (
-                    ProseKey.EXECUTION_BUDGET_ADJUSTED if adjusted else ProseKey.EXECUTION_BUDGET)
+                key = (
+                    (f"{kind}_budget" if three_public and not adjusted else None)
+                    if three_public
+                    else (ProseKey.EXECUTION_BUDGET_ADJUSTED if adjusted else ProseKey.EXECUTION_BUDGET)
+                )
                 if key:
                     emit(key, _amount(match), stated, code=code, match=match)
             for match in _EXEC_FINAL.finditer(clause):
                 stated_pair.add(("final", position))
-                emit(kind if three_public else ProseKey.EXECUTION_FINAL, _amount(match), stated, code=code,
-                     match=match)
+                emit(
+                    kind if three_public else ProseKey.EXECUTION_FINAL,
+                    _amount(match),
+                    stated,
+                    code=code,
+                    match=match,
+                )
                 last_key = kind if three_public else str(ProseKey.EXECUTION_FINAL)
             for match in _EXEC_RATE.finditer(clause):
-                emit(f"{kind}_rate" if three_public else ProseKey.EXECUTION_RATE, Decimal(match.group("pct")),
-                     stated, code=code, unit="%")
+                emit(
+                    f"{kind}_rate" if three_public else ProseKey.EXECUTION_RATE,
+                    Decimal(match.group("pct")),
+                    stated,
+                    code=code,
+                    unit="%",
+                )
             recent = {what for what, at in stated_pair if position - at <= 1}
             for match in _EXEC_DIRECTION.finditer(clause):
                 if not three_public and recent != {"budget", "final"}:
                     continue  # a direction is checked against the two figures stated with it, never older ones
                 sign = 0 if match.group("flat") else _DIRECTION_SIGN[match.group("dir")]
                 key = {1: ProseKey.EXECUTION_STATED_ABOVE, -1: ProseKey.EXECUTION_STATED_BELOW}.get(
-                    sign, ProseKey.EXECUTION_STATED_EQUAL)
+                    sign, ProseKey.EXECUTION_STATED_EQUAL
+                )
                 emit(key, Decimal(1), stated, code=code if not three_public else kind, unit="处")
         # the figure a later “比上年…” speaks of: the last one stated (operating expenditure, basic …)
-        for key, rx in ((ProseKey.OPERATING_EXPENDITURE, r"机关运行经费"), (ProseKey.BASIC_EXPENDITURE, r"基本支出"),
-                        (ProseKey.PROJECT_EXPENDITURE, r"项目支出")):
+        for key, rx in (
+            (ProseKey.OPERATING_EXPENDITURE, r"机关运行经费"),
+            (ProseKey.BASIC_EXPENDITURE, r"基本支出"),
+            (ProseKey.PROJECT_EXPENDITURE, r"项目支出"),
+        ):
             if re.match(r"^[^，。；]{0,20}" + rx + r"[^，。；\d]{0,8}" + _NUM, text):
                 last_key = str(key)
         for match in _YOY.finditer(text):
             subject = last_key
             if "三公" in section:
-                before = re.split(r"[，；：]", text[:match.start()])[-1] or text[:match.start()]
+                before = re.split(r"[，；：]", text[: match.start()])[-1] or text[: match.start()]
                 subject = next((key for rx, key in _THREE_PUBLIC_ITEMS if rx.search(before)), subject)
             down = match.group("dir") == "减少"
-            change = Decimal(0) if match.group("dir") == "持平" else (
-                _amount(match) if match.group("num") else None)
+            change = (
+                Decimal(0)
+                if match.group("dir") == "持平"
+                else (_amount(match) if match.group("num") else None)
+            )
             if change is not None:
                 emit(ProseKey.YOY_DECREASE if down else ProseKey.YOY_INCREASE, change, sentence, code=subject)
             if match.group("pct"):
                 rate_down = match.group("dir2") in ("下降", "降低", "降幅")
-                emit(ProseKey.YOY_DECREASE_RATE if rate_down else ProseKey.YOY_INCREASE_RATE,
-                     Decimal(match.group("pct")), sentence, code=subject, unit="%")
+                emit(
+                    ProseKey.YOY_DECREASE_RATE if rate_down else ProseKey.YOY_INCREASE_RATE,
+                    Decimal(match.group("pct")),
+                    sentence,
+                    code=subject,
+                    unit="%",
+                )
             elif match.group("dir") == "持平":
                 emit(ProseKey.YOY_INCREASE_RATE, Decimal(0), sentence, code=subject, unit="%")
 
@@ -344,9 +461,13 @@ def prose_facts(doc: SourceDocument, document_id: str) -> list[ProseFact]:
     function = catalogue(FUNCTION)
     # 类 whose names are also budget types (国有资本经营预算支出 …) are ambiguous in prose: left out
     lei_names = sorted(
-        {n for n in {s.name for s in function.top_level()} | set(function.aliases_of_level("类")) if "预算" not in n
-         and "基金" not in n},
-        key=len, reverse=True,
+        {
+            n
+            for n in {s.name for s in function.top_level()} | set(function.aliases_of_level("类"))
+            if "预算" not in n and "基金" not in n
+        },
+        key=len,
+        reverse=True,
     )
     lei_pattern = re.compile(
         r"(?P<name>" + "|".join(re.escape(n.removesuffix("支出")) for n in lei_names) + r")"
@@ -356,18 +477,36 @@ def prose_facts(doc: SourceDocument, document_id: str) -> list[ProseFact]:
     def add(key, match, sentence, *, code=None, level=None, unit="万元"):
         share = _SHARE.match(sentence.text, match.end()) if unit == "万元" else None
         if share:  # “…1141.27万元，占88.33%”: the stated share, checked against the tables downstream
-            facts.append(ProseFact(
-                document_id=document_id, fact_key=f"{key}_share", subject_code=code, subject_level=level,
-                scope=_scope(sentence.section), value=Decimal(share.group("pct")), value_unit="%",
-                section=sentence.section, sentence=sentence.text[:500], source_line=sentence.line,
+            facts.append(
+                ProseFact(
+                    document_id=document_id,
+                    fact_key=f"{key}_share",
+                    subject_code=code,
+                    subject_level=level,
+                    scope=_scope(sentence.section),
+                    value=Decimal(share.group("pct")),
+                    value_unit="%",
+                    section=sentence.section,
+                    sentence=sentence.text[:500],
+                    source_line=sentence.line,
+                    source_page=sentence.page,
+                )
+            )
+        facts.append(
+            ProseFact(
+                document_id=document_id,
+                fact_key=str(key),
+                subject_code=code,
+                subject_level=level,
+                scope=_scope(sentence.section),
+                value=_amount(match) if unit == "万元" else Decimal(match.group("num")),
+                value_unit=unit,
+                section=sentence.section,
+                sentence=sentence.text[:500],
+                source_line=sentence.line,
                 source_page=sentence.page,
-            ))
-        facts.append(ProseFact(
-            document_id=document_id, fact_key=str(key), subject_code=code, subject_level=level,
-            scope=_scope(sentence.section), value=_amount(match) if unit == "万元" else Decimal(match.group("num")),
-            value_unit=unit, section=sentence.section, sentence=sentence.text[:500], source_line=sentence.line,
-            source_page=sentence.page,
-        ))
+            )
+        )
 
     sentences = _sentences(doc)
     final = is_final_document(sentences)
@@ -375,18 +514,38 @@ def prose_facts(doc: SourceDocument, document_id: str) -> list[ProseFact]:
     def emit(key, value, sentence, *, code=None, unit="万元", match=None):
         share = _SHARE.match(sentence.text, match.end()) if match is not None and unit == "万元" else None
         if share:
-            facts.append(ProseFact(
-                document_id=document_id, fact_key=f"{key}_share", subject_code=code, subject_level=None,
-                scope=_scope(sentence.section), value=Decimal(share.group("pct")), value_unit="%",
-                section=sentence.section, sentence=sentence.text[:500], source_line=sentence.line,
+            facts.append(
+                ProseFact(
+                    document_id=document_id,
+                    fact_key=f"{key}_share",
+                    subject_code=code,
+                    subject_level=None,
+                    scope=_scope(sentence.section),
+                    value=Decimal(share.group("pct")),
+                    value_unit="%",
+                    section=sentence.section,
+                    sentence=sentence.text[:500],
+                    source_line=sentence.line,
+                    source_page=sentence.page,
+                )
+            )
+        facts.append(
+            ProseFact(
+                document_id=document_id,
+                fact_key=str(key),
+                subject_code=code,
+                subject_level=catalogue(FUNCTION).by_code[code].level
+                if code and code in catalogue(FUNCTION).by_code
+                else None,
+                scope=_scope(sentence.section),
+                value=value,
+                value_unit=unit,
+                section=sentence.section,
+                sentence=sentence.text[:500],
+                source_line=sentence.line,
                 source_page=sentence.page,
-            ))
-        facts.append(ProseFact(
-            document_id=document_id, fact_key=str(key), subject_code=code,
-            subject_level=catalogue(FUNCTION).by_code[code].level if code and code in catalogue(FUNCTION).by_code
-            else None, scope=_scope(sentence.section), value=value, value_unit=unit, section=sentence.section,
-            sentence=sentence.text[:500], source_line=sentence.line, source_page=sentence.page,
-        ))
+            )
+        )
 
     if final:
         _final_facts(sentences, emit)
@@ -413,7 +572,9 @@ def prose_facts(doc: SourceDocument, document_id: str) -> list[ProseFact]:
         for match in _FULL_PATH.finditer(text):
             lei = function.resolve_name(match.group("lei"), top_level_only=True)
             kuan = function.resolve_name(match.group("kuan"), lei=lei.code) if lei else None
-            xiang = function.resolve_name(match.group("xiang"), lei=lei.code, kuan=kuan.code) if kuan else None
+            xiang = (
+                function.resolve_name(match.group("xiang"), lei=lei.code, kuan=kuan.code) if kuan else None
+            )
             if xiang and xiang.level == "项":
                 add(ProseKey.FUNCTION_AMOUNT, match, sentence, code=xiang.code, level="项")
             seen_spans.append(match.span())

@@ -141,7 +141,9 @@ def catalogue(system: str) -> SubjectCatalogue:
     subjects, aliases = [], {}
     for row in _read_csv(SEEDS_DIR / file_name):
         code = row["code"].strip()
-        subjects.append(Subject(code, row["level"].strip(), row["name"].strip(), row["parent_code"].strip() or None))
+        subjects.append(
+            Subject(code, row["level"].strip(), row["name"].strip(), row["parent_code"].strip() or None)
+        )
         for alias in (row.get("aliases") or "").split(";"):
             if alias.strip():
                 aliases.setdefault(code, []).append(alias.strip())

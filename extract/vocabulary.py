@@ -150,7 +150,9 @@ class ProseKey(StrEnum):
     EXECUTION_STATED_ABOVE = "execution_stated_above"
     EXECUTION_STATED_BELOW = "execution_stated_below"
     EXECUTION_STATED_EQUAL = "execution_stated_equal"
-    THREE_PUBLIC_TOTAL_BUDGET = "three_public_total_budget"  # “三公”经费 年初预算为 X (the 决算 is three_public_total)
+    THREE_PUBLIC_TOTAL_BUDGET = (
+        "three_public_total_budget"  # “三公”经费 年初预算为 X (the 决算 is three_public_total)
+    )
     THREE_PUBLIC_TOTAL_RATE = "three_public_total_rate"  # “三公”经费 完成预算的 Z%
     THREE_PUBLIC_OUTBOUND_RATE = "three_public_outbound_rate"
     THREE_PUBLIC_VEHICLE_RATE = "three_public_vehicle_rate"
@@ -163,5 +165,7 @@ class ProseKey(StrEnum):
     EQUIPMENT_OVER_MILLION = "equipment_over_million"  # 单价100万元以上设备 N 台（套）
     BUILDING_AREA = "building_area"  # 房屋 N 平方米, where printed
     STATED_YEAR = "stated_year"  # a year a 决算 names for itself (a part heading, 截至 YYYY 年 12 月 31 日); value_unit 年
-    TEMPLATE_PLACEHOLDER = "template_placeholder"  # a template's XX left in a heading or sentence (value 1, 处)
+    TEMPLATE_PLACEHOLDER = (
+        "template_placeholder"  # a template's XX left in a heading or sentence (value 1, 处)
+    )
     # A money fact followed by “占 88.33%” also yields '<fact_key>_share' (value in %, value_unit '%').

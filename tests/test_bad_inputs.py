@@ -43,15 +43,31 @@ SEED = RAW / "000_e24d4670d260d34e.txt"  # 辽源市社会保险事业管理局 
 SEED_UNIT = "辽源市社会保险事业管理局"
 SMALL_PDF = RAW / "X_上海市普陀区人民政府办公室25年预算.pdf"
 BROKEN_UPLOAD = next(
-    (p for p in (ROOT.parent / "shared" / "pdfs" / "broken" / "truncated_upload.pdf",
-                 ROOT / "tools" / "truncated_upload.pdf") if p.is_file()),
+    (
+        p
+        for p in (
+            ROOT.parent / "shared" / "pdfs" / "broken" / "truncated_upload.pdf",
+            ROOT / "tools" / "truncated_upload.pdf",
+        )
+        if p.is_file()
+    ),
     None,
 )
 ARTIFACT = ROOT / "tests" / "artifacts" / "bad_inputs.json"
 # the figures of marts.unit_metrics a variant of the seed must publish exactly as the seed does
-FIGURES = ("fiscal_year", "total_expenditure", "basic_expenditure", "project_expenditure", "personnel_expenditure",
-           "public_expenditure", "three_public_total", "in_service_staff", "expenditure_208", "quality_status",
-           "quality_issue_count")
+FIGURES = (
+    "fiscal_year",
+    "total_expenditure",
+    "basic_expenditure",
+    "project_expenditure",
+    "personnel_expenditure",
+    "public_expenditure",
+    "three_public_total",
+    "in_service_staff",
+    "expenditure_208",
+    "quality_status",
+    "quality_issue_count",
+)
 
 NEWS = (
     "新华社北京3月5日电 今年春节假期，全国铁路、公路、水路、民航累计发送旅客超过两亿人次，"
@@ -72,7 +88,9 @@ class Case:
     reasons: tuple[str, ...] = ()  # accepted quarantine reasons (expect == "quarantined" / "held_back")
     unit: str | None = None  # the unit a loaded variant must be published under (or must not be)
     same_document_as_seed: bool = False  # a copy of the seed: the seed's document, not a second one
-    ids: dict[str, str] = field(default_factory=dict)  # entry -> content id at generation (for partial writes)
+    ids: dict[str, str] = field(
+        default_factory=dict
+    )  # entry -> content id at generation (for partial writes)
 
 
 def variant(unit: str, *, year: str | None = None, replace: tuple[tuple[str, str], ...] = ()) -> str:
@@ -132,7 +150,9 @@ def office_file(kind: str) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as zf:
         zf.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
-        zf.writestr("word/document.xml" if kind == "docx" else "xl/workbook.xml", "<预算>2024年部门预算</预算>")
+        zf.writestr(
+            "word/document.xml" if kind == "docx" else "xl/workbook.xml", "<预算>2024年部门预算</预算>"
+        )
     return out.getvalue()
 
 
@@ -153,32 +173,97 @@ def build_corpus(inbox: Path, outside: Path) -> list[Case]:
 
     rng = random.Random(13)
     # files that hold nothing
-    add(Case("empty_txt", "nothing", "an empty .txt (0 bytes)", "quarantined", ["empty.txt"], ("empty_file",)),
-        {"empty.txt": b""})
-    add(Case("empty_pdf", "nothing", "a zero-byte .pdf", "quarantined", ["empty.pdf"], ("empty_file",)),
-        {"empty.pdf": b""})
-    add(Case("blank_txt", "nothing", "a .txt of blank lines", "quarantined", ["blank.txt"],
-             ("unreadable_document",)), {"blank.txt": "\n \n\t\n"})
+    add(
+        Case(
+            "empty_txt", "nothing", "an empty .txt (0 bytes)", "quarantined", ["empty.txt"], ("empty_file",)
+        ),
+        {"empty.txt": b""},
+    )
+    add(
+        Case("empty_pdf", "nothing", "a zero-byte .pdf", "quarantined", ["empty.pdf"], ("empty_file",)),
+        {"empty.pdf": b""},
+    )
+    add(
+        Case(
+            "blank_txt",
+            "nothing",
+            "a .txt of blank lines",
+            "quarantined",
+            ["blank.txt"],
+            ("unreadable_document",),
+        ),
+        {"blank.txt": "\n \n\t\n"},
+    )
     # broken or unreadable PDFs
     pdf = SMALL_PDF.read_bytes()
-    add(Case("truncated_pdf", "broken PDF", "a disclosure PDF cut in half", "quarantined", ["truncated.pdf"],
-             ("unreadable_document",)), {"truncated.pdf": pdf[: len(pdf) // 2]})
+    add(
+        Case(
+            "truncated_pdf",
+            "broken PDF",
+            "a disclosure PDF cut in half",
+            "quarantined",
+            ["truncated.pdf"],
+            ("unreadable_document",),
+        ),
+        {"truncated.pdf": pdf[: len(pdf) // 2]},
+    )
     if BROKEN_UPLOAD is not None:
-        add(Case("broken_upload_pdf", "broken PDF", "a real truncated upload (shared/pdfs/broken)", "quarantined",
-                 ["truncated_upload.pdf"], ("unreadable_document",)),
-            {"truncated_upload.pdf": BROKEN_UPLOAD.read_bytes()})
+        add(
+            Case(
+                "broken_upload_pdf",
+                "broken PDF",
+                "a real truncated upload (shared/pdfs/broken)",
+                "quarantined",
+                ["truncated_upload.pdf"],
+                ("unreadable_document",),
+            ),
+            {"truncated_upload.pdf": BROKEN_UPLOAD.read_bytes()},
+        )
     news_pdf = small_pdf("Quarterly newsletter of the cycling club: routes, meetings and photographs")
-    add(Case("encrypted_user_password", "broken PDF", "an encrypted PDF that needs a user password",
-             "quarantined", ["encrypted_user.pdf"], ("unreadable_document",)),
-        {"encrypted_user.pdf": encrypted(news_pdf, user="reader-secret")})
-    add(Case("encrypted_owner_only", "broken PDF",
-             "an encrypted PDF with an owner password only (opens: read, then judged on its text)",
-             "quarantined", ["encrypted_owner.pdf"], ("not_a_budget_disclosure",)),
-        {"encrypted_owner.pdf": encrypted(news_pdf, user="")})
-    add(Case("image_only_pdf", "broken PDF", "an image-only PDF (a scan without any text)", "quarantined",
-             ["scan.pdf"], ("unreadable_document", "not_a_budget_disclosure")), {"scan.pdf": image_only_pdf()})
-    add(Case("pdf_not_a_disclosure", "broken PDF", "a PDF that is not a disclosure", "quarantined",
-             ["newsletter.pdf"], ("not_a_budget_disclosure",)), {"newsletter.pdf": news_pdf})
+    add(
+        Case(
+            "encrypted_user_password",
+            "broken PDF",
+            "an encrypted PDF that needs a user password",
+            "quarantined",
+            ["encrypted_user.pdf"],
+            ("unreadable_document",),
+        ),
+        {"encrypted_user.pdf": encrypted(news_pdf, user="reader-secret")},
+    )
+    add(
+        Case(
+            "encrypted_owner_only",
+            "broken PDF",
+            "an encrypted PDF with an owner password only (opens: read, then judged on its text)",
+            "quarantined",
+            ["encrypted_owner.pdf"],
+            ("not_a_budget_disclosure",),
+        ),
+        {"encrypted_owner.pdf": encrypted(news_pdf, user="")},
+    )
+    add(
+        Case(
+            "image_only_pdf",
+            "broken PDF",
+            "an image-only PDF (a scan without any text)",
+            "quarantined",
+            ["scan.pdf"],
+            ("unreadable_document", "not_a_budget_disclosure"),
+        ),
+        {"scan.pdf": image_only_pdf()},
+    )
+    add(
+        Case(
+            "pdf_not_a_disclosure",
+            "broken PDF",
+            "a PDF that is not a disclosure",
+            "quarantined",
+            ["newsletter.pdf"],
+            ("not_a_budget_disclosure",),
+        ),
+        {"newsletter.pdf": news_pdf},
+    )
     # text in other encodings: these LOAD
     for case_name, encoding, unit, file_name in (
         ("gbk", "gbk", "辽源市编码测试甲中心", "enc_gbk.txt"),
@@ -190,60 +275,212 @@ def build_corpus(inbox: Path, outside: Path) -> list[Case]:
         data = variant(unit).encode(encoding)
         if encoding == "utf-16-be":
             data = b"\xfe\xff" + data
-        add(Case(case_name, "encoding", f"seed text in {encoding}" + (" with BOM" if "bom" in case_name else ""),
-                 "loaded", [file_name], unit=unit), {file_name: data})
+        add(
+            Case(
+                case_name,
+                "encoding",
+                f"seed text in {encoding}" + (" with BOM" if "bom" in case_name else ""),
+                "loaded",
+                [file_name],
+                unit=unit,
+            ),
+            {file_name: data},
+        )
     # files that are not disclosures
-    add(Case("random_binary_txt", "not a disclosure", "64 KB of random bytes named .txt", "quarantined",
-             ["random.txt"], ("unreadable_document",)), {"random.txt": rng.randbytes(65536)})
-    add(Case("news_txt", "not a disclosure", "a news text", "quarantined", ["news.txt"],
-             ("not_a_budget_disclosure",)), {"news.txt": NEWS})
-    add(Case("docx", "not a disclosure", "a .docx (spreadsheets and Word are not read yet)", "quarantined",
-             ["budget.docx"], ("unsupported_format",)), {"budget.docx": office_file("docx")})
-    add(Case("xlsx", "not a disclosure", "a .xlsx", "quarantined", ["budget.xlsx"], ("unsupported_format",)),
-        {"budget.xlsx": office_file("xlsx")})
-    add(Case("no_suffix", "not a disclosure", "a disclosure without a suffix", "quarantined", ["README"],
-             ("unsupported_format",)), {"README": variant("辽源市无后缀测试中心")})
+    add(
+        Case(
+            "random_binary_txt",
+            "not a disclosure",
+            "64 KB of random bytes named .txt",
+            "quarantined",
+            ["random.txt"],
+            ("unreadable_document",),
+        ),
+        {"random.txt": rng.randbytes(65536)},
+    )
+    add(
+        Case(
+            "news_txt",
+            "not a disclosure",
+            "a news text",
+            "quarantined",
+            ["news.txt"],
+            ("not_a_budget_disclosure",),
+        ),
+        {"news.txt": NEWS},
+    )
+    add(
+        Case(
+            "docx",
+            "not a disclosure",
+            "a .docx (spreadsheets and Word are not read yet)",
+            "quarantined",
+            ["budget.docx"],
+            ("unsupported_format",),
+        ),
+        {"budget.docx": office_file("docx")},
+    )
+    add(
+        Case("xlsx", "not a disclosure", "a .xlsx", "quarantined", ["budget.xlsx"], ("unsupported_format",)),
+        {"budget.xlsx": office_file("xlsx")},
+    )
+    add(
+        Case(
+            "no_suffix",
+            "not a disclosure",
+            "a disclosure without a suffix",
+            "quarantined",
+            ["README"],
+            ("unsupported_format",),
+        ),
+        {"README": variant("辽源市无后缀测试中心")},
+    )
     (inbox / "subdir").mkdir()
     shutil.copy(SEED, inbox / "subdir" / "inner.txt")
-    cases.append(Case("directory", "not a disclosure", "a directory (holding a disclosure) in the inbox",
-                      "quarantined", ["subdir"], ("not_a_file",)))
+    cases.append(
+        Case(
+            "directory",
+            "not a disclosure",
+            "a directory (holding a disclosure) in the inbox",
+            "quarantined",
+            ["subdir"],
+            ("not_a_file",),
+        )
+    )
     os.mkfifo(inbox / "pipe.txt")
-    cases.append(Case("fifo", "not a disclosure", "a named pipe called .txt (reading it would block)",
-                      "quarantined", ["pipe.txt"], ("not_a_file",)))
+    cases.append(
+        Case(
+            "fifo",
+            "not a disclosure",
+            "a named pipe called .txt (reading it would block)",
+            "quarantined",
+            ["pipe.txt"],
+            ("not_a_file",),
+        )
+    )
     # content problems
     with (inbox / "huge.txt").open("wb") as handle:  # sparse: 100 MB on paper, nothing on disk
         handle.truncate(100 << 20)
-    cases.append(Case("file_100mb", "limits", "a 100 MB .txt (BUDGET_MAX_FILE_MB = 50)", "quarantined",
-                      ["huge.txt"], ("file_too_large",)))
-    add(Case("too_many_pages", "limits", "a 501-page PDF (BUDGET_MAX_PAGES = 500)", "quarantined",
-             ["many_pages.pdf"], ("too_many_pages",)), {"many_pages.pdf": blank_pages_pdf(501)})
-    add(Case("too_many_facts", "limits", "10 000 copies of a table, 8.8 MB (BUDGET_MAX_FACTS = 20 000)",
-             "quarantined", ["many_facts.txt"], ("too_many_facts",)),
-        {"many_facts.txt": repeated_tables("辽源市事实过多测试中心", 10_000)})
-    add(Case("repeated_tables", "limits", "the same table printed 334 times (BUDGET_MAX_TABLE_REPEATS = 3)",
-             "quarantined", ["repeated.txt"], ("repeated_tables",)),
-        {"repeated.txt": repeated_tables("辽源市重复测试中心", 334)})
-    add(Case("garbage_amounts", "content", "amounts replaced by garbage (1,2,3.4.5)", "flagged",
-             ["garbage.txt"], unit="辽源市乱码测试中心"),
-        {"garbage.txt": variant("辽源市乱码测试中心", replace=(("1292.07", "1,2,3.4.5"), ("1141.27", "1.1.4")))})
+    cases.append(
+        Case(
+            "file_100mb",
+            "limits",
+            "a 100 MB .txt (BUDGET_MAX_FILE_MB = 50)",
+            "quarantined",
+            ["huge.txt"],
+            ("file_too_large",),
+        )
+    )
+    add(
+        Case(
+            "too_many_pages",
+            "limits",
+            "a 501-page PDF (BUDGET_MAX_PAGES = 500)",
+            "quarantined",
+            ["many_pages.pdf"],
+            ("too_many_pages",),
+        ),
+        {"many_pages.pdf": blank_pages_pdf(501)},
+    )
+    add(
+        Case(
+            "too_many_facts",
+            "limits",
+            "10 000 copies of a table, 8.8 MB (BUDGET_MAX_FACTS = 20 000)",
+            "quarantined",
+            ["many_facts.txt"],
+            ("too_many_facts",),
+        ),
+        {"many_facts.txt": repeated_tables("辽源市事实过多测试中心", 10_000)},
+    )
+    add(
+        Case(
+            "repeated_tables",
+            "limits",
+            "the same table printed 334 times (BUDGET_MAX_TABLE_REPEATS = 3)",
+            "quarantined",
+            ["repeated.txt"],
+            ("repeated_tables",),
+        ),
+        {"repeated.txt": repeated_tables("辽源市重复测试中心", 334)},
+    )
+    add(
+        Case(
+            "garbage_amounts",
+            "content",
+            "amounts replaced by garbage (1,2,3.4.5)",
+            "flagged",
+            ["garbage.txt"],
+            unit="辽源市乱码测试中心",
+        ),
+        {
+            "garbage.txt": variant(
+                "辽源市乱码测试中心", replace=(("1292.07", "1,2,3.4.5"), ("1141.27", "1.1.4"))
+            )
+        },
+    )
     for year in ("1899", "2999"):
-        add(Case(f"fiscal_year_{year}", "content", f"a fiscal year of {year}", "held_back", [f"year_{year}.txt"],
-                 ("fiscal_year_not_found",), unit=f"辽源市年度{year[0]}测试中心"),
-            {f"year_{year}.txt": variant(f"辽源市年度{year[0]}测试中心", year=year)})
-    add(Case("unknown_table_title", "content", "a table under an unknown title", "flagged", ["odd_title.txt"],
-             unit="辽源市标题测试中心"),
-        {"odd_title.txt": variant("辽源市标题测试中心", replace=(("\n收入总表\n", "\n某某奇异汇总一览\n"),))})
-    add(Case("mixed_units", "content", "the 支出总表 says 单位：元 while its amounts are 万元", "flagged",
-             ["mixed_units.txt"], unit="辽源市单位测试中心"),
-        {"mixed_units.txt": variant("辽源市单位测试中心", replace=(
-            ("支出总表\n\n单位：万元", "支出总表\n\n单位：元"),
-        ))})
+        add(
+            Case(
+                f"fiscal_year_{year}",
+                "content",
+                f"a fiscal year of {year}",
+                "held_back",
+                [f"year_{year}.txt"],
+                ("fiscal_year_not_found",),
+                unit=f"辽源市年度{year[0]}测试中心",
+            ),
+            {f"year_{year}.txt": variant(f"辽源市年度{year[0]}测试中心", year=year)},
+        )
+    add(
+        Case(
+            "unknown_table_title",
+            "content",
+            "a table under an unknown title",
+            "flagged",
+            ["odd_title.txt"],
+            unit="辽源市标题测试中心",
+        ),
+        {"odd_title.txt": variant("辽源市标题测试中心", replace=(("\n收入总表\n", "\n某某奇异汇总一览\n"),))},
+    )
+    add(
+        Case(
+            "mixed_units",
+            "content",
+            "the 支出总表 says 单位：元 while its amounts are 万元",
+            "flagged",
+            ["mixed_units.txt"],
+            unit="辽源市单位测试中心",
+        ),
+        {
+            "mixed_units.txt": variant(
+                "辽源市单位测试中心", replace=(("支出总表\n\n单位：万元", "支出总表\n\n单位：元"),)
+            )
+        },
+    )
     # copies
-    add(Case("copy_of_seed", "copies", "the seed under a second name: one document", "loaded", ["000_copy.txt"],
-             same_document_as_seed=True), {"000_copy.txt": SEED.read_bytes()})
-    add(Case("copies_of_bad_file", "copies", "one bad file under two names: two quarantine rows", "quarantined",
-             ["news_copy_a.txt", "news_copy_b.txt"], ("not_a_budget_disclosure",)),
-        {"news_copy_a.txt": NEWS + "甲", "news_copy_b.txt": NEWS + "甲"})
+    add(
+        Case(
+            "copy_of_seed",
+            "copies",
+            "the seed under a second name: one document",
+            "loaded",
+            ["000_copy.txt"],
+            same_document_as_seed=True,
+        ),
+        {"000_copy.txt": SEED.read_bytes()},
+    )
+    add(
+        Case(
+            "copies_of_bad_file",
+            "copies",
+            "one bad file under two names: two quarantine rows",
+            "quarantined",
+            ["news_copy_a.txt", "news_copy_b.txt"],
+            ("not_a_budget_disclosure",),
+        ),
+        {"news_copy_a.txt": NEWS + "甲", "news_copy_b.txt": NEWS + "甲"},
+    )
     # hostile names
     hostile = {
         "name_spaces": "with  spaces .txt",
@@ -255,33 +492,102 @@ def build_corpus(inbox: Path, outside: Path) -> list[Case]:
         "name_long": "L" * 240 + ".txt",
     }
     for case_name, file_name in hostile.items():
-        add(Case(case_name, "hostile name", f"a news text named {file_name[:40]!r}", "quarantined", [file_name],
-                 ("not_a_budget_disclosure",)), {file_name: NEWS})
-    add(Case("name_sql_disclosure", "hostile name", "a disclosure named \"'; DROP TABLE documents;--\"",
-             "loaded", ["'; DROP TABLE documents;--.txt"], unit="辽源市名称测试中心"),
-        {"'; DROP TABLE documents;--.txt": variant("辽源市名称测试中心")})
+        add(
+            Case(
+                case_name,
+                "hostile name",
+                f"a news text named {file_name[:40]!r}",
+                "quarantined",
+                [file_name],
+                ("not_a_budget_disclosure",),
+            ),
+            {file_name: NEWS},
+        )
+    add(
+        Case(
+            "name_sql_disclosure",
+            "hostile name",
+            'a disclosure named "\'; DROP TABLE documents;--"',
+            "loaded",
+            ["'; DROP TABLE documents;--.txt"],
+            unit="辽源市名称测试中心",
+        ),
+        {"'; DROP TABLE documents;--.txt": variant("辽源市名称测试中心")},
+    )
     # links
     (outside / "disclosure.txt").write_text(variant("辽源市外部链接测试中心"), encoding="utf-8")
     (inbox / "link_outside.txt").symlink_to(outside / "disclosure.txt")
-    cases.append(Case("symlink_outside", "links", "a link to a disclosure outside the inbox", "quarantined",
-                      ["link_outside.txt"], ("outside_inbox",), unit="辽源市外部链接测试中心"))
+    cases.append(
+        Case(
+            "symlink_outside",
+            "links",
+            "a link to a disclosure outside the inbox",
+            "quarantined",
+            ["link_outside.txt"],
+            ("outside_inbox",),
+            unit="辽源市外部链接测试中心",
+        )
+    )
     (inbox / "passwd.txt").symlink_to("/etc/passwd")
-    cases.append(Case("symlink_etc_passwd", "links", "a link to /etc/passwd", "quarantined", ["passwd.txt"],
-                      ("outside_inbox",)))
+    cases.append(
+        Case(
+            "symlink_etc_passwd",
+            "links",
+            "a link to /etc/passwd",
+            "quarantined",
+            ["passwd.txt"],
+            ("outside_inbox",),
+        )
+    )
     (inbox / "dangling.txt").symlink_to(outside / "no_such_file.txt")
-    cases.append(Case("dangling_link", "links", "a dangling link", "quarantined", ["dangling.txt"],
-                      ("dangling_link",)))
+    cases.append(
+        Case("dangling_link", "links", "a dangling link", "quarantined", ["dangling.txt"], ("dangling_link",))
+    )
     (inbox / "0000_link_inside.txt").symlink_to(SEED.name)
-    cases.append(Case("symlink_inside", "links", "a link to a seed inside the inbox: a copy", "loaded",
-                      ["0000_link_inside.txt"], same_document_as_seed=True))
+    cases.append(
+        Case(
+            "symlink_inside",
+            "links",
+            "a link to a seed inside the inbox: a copy",
+            "loaded",
+            ["0000_link_inside.txt"],
+            same_document_as_seed=True,
+        )
+    )
     # races (tools: the build's hook, see RACE_HOOK)
-    add(Case("vanishes_before_load", "races", "removed after discovery, before its load", "missing",
-             ["zzz_vanishing.txt"], unit="辽源市消失测试中心"), {"zzz_vanishing.txt": variant("辽源市消失测试中心")})
-    add(Case("vanishes_after_load", "races", "loaded, then removed before the build forgets departed files",
-             "held_back", ["gone_after_load.txt"], unit="辽源市离开测试中心"),
-        {"gone_after_load.txt": variant("辽源市离开测试中心")})
-    add(Case("changes_before_load", "races", "a news text replaced by a disclosure after discovery", "loaded",
-             ["zzz_changing.txt"], unit="辽源市变化测试中心"), {"zzz_changing.txt": NEWS})
+    add(
+        Case(
+            "vanishes_before_load",
+            "races",
+            "removed after discovery, before its load",
+            "missing",
+            ["zzz_vanishing.txt"],
+            unit="辽源市消失测试中心",
+        ),
+        {"zzz_vanishing.txt": variant("辽源市消失测试中心")},
+    )
+    add(
+        Case(
+            "vanishes_after_load",
+            "races",
+            "loaded, then removed before the build forgets departed files",
+            "held_back",
+            ["gone_after_load.txt"],
+            unit="辽源市离开测试中心",
+        ),
+        {"gone_after_load.txt": variant("辽源市离开测试中心")},
+    )
+    add(
+        Case(
+            "changes_before_load",
+            "races",
+            "a news text replaced by a disclosure after discovery",
+            "loaded",
+            ["zzz_changing.txt"],
+            unit="辽源市变化测试中心",
+        ),
+        {"zzz_changing.txt": NEWS},
+    )
     return cases
 
 
@@ -360,9 +666,23 @@ def run(tmp_path_factory, seed_disclosures) -> Run:
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-c", RACE_HOOK, str(root / "changed.txt"),
-         "build", "--raw-dir", str(root / "inbox"), "--warehouse", str(warehouse)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False,
+        [
+            sys.executable,
+            "-c",
+            RACE_HOOK,
+            str(root / "changed.txt"),
+            "build",
+            "--raw-dir",
+            str(root / "inbox"),
+            "--warehouse",
+            str(warehouse),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     seconds = time.monotonic() - started
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -382,7 +702,8 @@ def judge(run: Run, case: Case) -> dict:
     seed_id = sha256(SEED.read_bytes()).hexdigest()[:16]
     published_units = (
         {row["unit_name"]: row for row in run.published_rows("SELECT * FROM marts.unit_metrics")}
-        if run.published.is_file() else {}
+        if run.published.is_file()
+        else {}
     )
     statuses, notes = [], []
     crash = partial = silent = False
@@ -398,7 +719,10 @@ def judge(run: Run, case: Case) -> dict:
             if content_id and content_id in document_ids and not case.same_document_as_seed:
                 partial = True
                 notes.append(f"{entry}: quarantined but in raw.documents")
-            if content_id and run.raw("SELECT count(*) FROM raw.table_facts WHERE document_id = ?", [content_id])[0][0]:
+            if (
+                content_id
+                and run.raw("SELECT count(*) FROM raw.table_facts WHERE document_id = ?", [content_id])[0][0]
+            ):
                 partial = True
                 notes.append(f"{entry}: quarantined but has raw.table_facts rows")
         elif entry in documents or (case.same_document_as_seed and seed_id in document_ids):
@@ -420,8 +744,10 @@ def judge(run: Run, case: Case) -> dict:
                 differ = [k for k in FIGURES if published.get(k) != seed_row.get(k)]
                 if differ:
                     silent = True
-                    notes.append("figures differ from the seed's: " + ", ".join(
-                        f"{k} {published.get(k)} != {seed_row.get(k)}" for k in differ))
+                    notes.append(
+                        "figures differ from the seed's: "
+                        + ", ".join(f"{k} {published.get(k)} != {seed_row.get(k)}" for k in differ)
+                    )
         if case.same_document_as_seed:
             rows = run.raw("SELECT count(*) FROM raw.documents WHERE document_id = ?", [seed_id])[0][0]
             right = right and rows == 1
@@ -429,10 +755,20 @@ def judge(run: Run, case: Case) -> dict:
     elif case.expect == "flagged":
         loaded = all(s == "loaded" for s in statuses)
         ids = [case.ids[e] for e in case.entries]
-        kinds = {k for (k,) in run.raw("SELECT DISTINCT kind FROM raw.extraction_warnings WHERE document_id "
-                                       "IN (SELECT unnest(?::VARCHAR[]))", [ids])}
-        seed_kinds = {k for (k,) in run.raw("SELECT DISTINCT kind FROM raw.extraction_warnings "
-                                            "WHERE document_id = ?", [seed_id])}
+        kinds = {
+            k
+            for (k,) in run.raw(
+                "SELECT DISTINCT kind FROM raw.extraction_warnings WHERE document_id "
+                "IN (SELECT unnest(?::VARCHAR[]))",
+                [ids],
+            )
+        }
+        seed_kinds = {
+            k
+            for (k,) in run.raw(
+                "SELECT DISTINCT kind FROM raw.extraction_warnings WHERE document_id = ?", [seed_id]
+            )
+        }
         seed_issues = published_units.get(SEED_UNIT, {}).get("quality_issue_count") or 0
         flags = sorted(kinds - seed_kinds)
         if flags:
@@ -441,13 +777,17 @@ def judge(run: Run, case: Case) -> dict:
             notes.append("held back")
         elif (published.get("quality_issue_count") or 0) > seed_issues:
             flags.append("issues")
-            notes.append(f"{published['quality_issue_count']} quality issue(s), the seed {seed_issues}; "
-                         f"quality_status {published.get('quality_status')}")
+            notes.append(
+                f"{published['quality_issue_count']} quality issue(s), the seed {seed_issues}; "
+                f"quality_status {published.get('quality_status')}"
+            )
         right = loaded and (bool(flags) or published is None)
         if loaded and not right:
             silent = True
-            notes.append(f"published as the seed's copy: no warning, {published.get('quality_issue_count')} "
-                         f"quality issue(s) like the seed; total_expenditure {published['total_expenditure']}")
+            notes.append(
+                f"published as the seed's copy: no warning, {published.get('quality_issue_count')} "
+                f"quality issue(s) like the seed; total_expenditure {published['total_expenditure']}"
+            )
     elif case.expect == "quarantined":
         right = all(s.startswith("quarantined:") and s.split(":", 1)[1] in case.reasons for s in statuses)
         if case.unit and published is not None:
@@ -455,14 +795,18 @@ def judge(run: Run, case: Case) -> dict:
             notes.append(f"{case.unit} published")
     elif case.expect == "held_back":
         right = published is None and all(
-            s == "loaded" or s == "missing" or (s.startswith("quarantined:") and s.split(":", 1)[1] in case.reasons)
+            s == "loaded"
+            or s == "missing"
+            or (s.startswith("quarantined:") and s.split(":", 1)[1] in case.reasons)
             or (s == "no record" and case.group == "races")
             for s in statuses
         )
         if published is not None:
             silent = True
-            notes.append(f"published: {published['unit_name']} {published['fiscal_year']} "
-                         f"total_expenditure {published['total_expenditure']}")
+            notes.append(
+                f"published: {published['unit_name']} {published['fiscal_year']} "
+                f"total_expenditure {published['total_expenditure']}"
+            )
     else:  # missing
         right = all(s in ("missing", "no record") for s in statuses) and published is None
     if any(s == "no record" for s in statuses) and case.expect not in ("missing", "held_back"):
@@ -485,18 +829,26 @@ def judge(run: Run, case: Case) -> dict:
 
 def write_artifact(run: Run) -> None:
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
-    ARTIFACT.write_text(json.dumps({
-        "generated_by": "tests/test_bad_inputs.py",
-        "command": "uv run pytest tests/test_bad_inputs.py",
-        "build": {
-            "returncode": run.returncode,
-            "seconds": round(run.seconds, 1),
-            "max_rss_mb": round(run.max_rss_mb),
-            "traceback_in_output": "Traceback" in run.output,
-            "files": len(run.cases) and sum(len(c.entries) for c in run.cases),
-        },
-        "cases": run.judged,
-    }, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    ARTIFACT.write_text(
+        json.dumps(
+            {
+                "generated_by": "tests/test_bad_inputs.py",
+                "command": "uv run pytest tests/test_bad_inputs.py",
+                "build": {
+                    "returncode": run.returncode,
+                    "seconds": round(run.seconds, 1),
+                    "max_rss_mb": round(run.max_rss_mb),
+                    "traceback_in_output": "Traceback" in run.output,
+                    "files": len(run.cases) and sum(len(c.entries) for c in run.cases),
+                },
+                "cases": run.judged,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
 
 
 # --------------------------------------------------------------------------- the assertions
@@ -511,20 +863,32 @@ def test_each_case_is_handled_right(run):
     assert not wrong, json.dumps(wrong, ensure_ascii=False, indent=2)
 
 
-@pytest.mark.parametrize("entry", ["empty.txt", "huge.txt", "news_copy_a.txt", "news_copy_b.txt", "new\nline.txt",
-                                   "'; DROP TABLE x;--.txt", "subdir", "dangling.txt"])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "empty.txt",
+        "huge.txt",
+        "news_copy_a.txt",
+        "news_copy_b.txt",
+        "new\nline.txt",
+        "'; DROP TABLE x;--.txt",
+        "subdir",
+        "dangling.txt",
+    ],
+)
 def test_one_quarantine_row_per_bad_file(run, entry):
     assert run.raw("SELECT count(*) FROM raw.quarantine WHERE file_name = ?", [entry]) == [(1,)]
 
 
 def test_no_quarantine_row_twice_and_none_loaded(run):
     assert run.raw("SELECT file_name, count(*) FROM raw.quarantine GROUP BY 1 HAVING count(*) > 1") == []
-    assert run.raw(
-        "SELECT q.file_name FROM raw.quarantine q JOIN raw.documents d USING (document_id)"
-    ) == []
-    assert run.raw(
-        "SELECT DISTINCT q.file_name FROM raw.quarantine q JOIN raw.table_facts f USING (document_id)"
-    ) == []
+    assert run.raw("SELECT q.file_name FROM raw.quarantine q JOIN raw.documents d USING (document_id)") == []
+    assert (
+        run.raw(
+            "SELECT DISTINCT q.file_name FROM raw.quarantine q JOIN raw.table_facts f USING (document_id)"
+        )
+        == []
+    )
 
 
 def test_the_bad_files_leave_the_seeds_unchanged(run):
@@ -546,7 +910,9 @@ def test_the_tables_are_not_dropped(run):
 
 def test_the_summary_counts_the_quarantined(run):
     count = run.raw("SELECT count(*) FROM raw.quarantine")[0][0]
-    assert f"quarantined: {count}" in run.output or f'"quarantined": {count}' in run.output, run.output[-3000:]
+    assert f"quarantined: {count}" in run.output or f'"quarantined": {count}' in run.output, run.output[
+        -3000:
+    ]
 
 
 def test_limits_are_configurable(tmp_path, monkeypatch):

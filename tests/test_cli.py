@@ -127,7 +127,7 @@ def test_report_text_is_rich_tables_with_an_identity_section(built):
     assert result.status == 0, result.err
     for heading in ("Tables found: 11", "Checks:", "Key figures", "Identity"):
         assert heading in result.out
-    identity = result.out[result.out.index("Identity"):]
+    identity = result.out[result.out.index("Identity") :]
     for attribute in ("unit_name", "fiscal_year", "document_kind", "scope"):
         assert attribute in identity
     assert LIAOYUAN in identity
@@ -160,7 +160,9 @@ def test_identity_section_shows_the_evidence(built, tmp_path):
     shutil.copy(built.warehouse, warehouse)
     con = duckdb.connect(str(warehouse))
     try:
-        document_id = con.execute("SELECT document_id FROM raw.documents WHERE unit_name = ?", [LIAOYUAN]).fetchone()[0]
+        document_id = con.execute(
+            "SELECT document_id FROM raw.documents WHERE unit_name = ?", [LIAOYUAN]
+        ).fetchone()[0]
         con.execute(
             """CREATE TABLE IF NOT EXISTS raw.identity_evidence (document_id VARCHAR, attribute VARCHAR,
                    value VARCHAR, source VARCHAR, location VARCHAR, weight INTEGER, is_valid BOOLEAN,
@@ -171,7 +173,10 @@ def test_identity_section_shows_the_evidence(built, tmp_path):
         con.execute("DELETE FROM raw.identity_evidence WHERE document_id = ?", [document_id])
         rows = [
             ("unit_name", LIAOYUAN, "cover_label", "line 3", 10, True, "", True),
-            *[("unit_name", LIAOYUAN, "table_compiler", f"line {n}", 5, True, "", True) for n in (68, 107, 118)],
+            *[
+                ("unit_name", LIAOYUAN, "table_compiler", f"line {n}", 5, True, "", True)
+                for n in (68, 107, 118)
+            ],
             ("unit_name", "辽源市医疗保障局", "file_name", "file name", 1, True, "", False),
             ("unit_name", "单位：万元", "table_compiler", "line 70", 5, False, "holds 万元", False),
             ("fiscal_year", "2024", "cover_title", "line 3", 8, True, "", True),
@@ -193,7 +198,11 @@ def test_identity_section_shows_the_evidence(built, tmp_path):
     identity = json.loads(result.out)["identity"]
     assert identity["evidence_recorded"] is True
     unit = next(a for a in identity["attributes"] if a["attribute"] == "unit_name")
-    assert (unit["chosen"], unit["source"], unit["runner_up"]) == (LIAOYUAN, "cover_label", "辽源市医疗保障局")
+    assert (unit["chosen"], unit["source"], unit["runner_up"]) == (
+        LIAOYUAN,
+        "cover_label",
+        "辽源市医疗保障局",
+    )
     chosen, runner_up, invalid = unit["candidates"]
     assert chosen["value"] == LIAOYUAN and chosen["is_chosen"]
     assert chosen["score"] == 10 + 5 + 2  # cover_label, table_compiler, two repetitions
@@ -203,7 +212,7 @@ def test_identity_section_shows_the_evidence(built, tmp_path):
     assert "score 17" in unit["why"] and "runner-up 辽源市医疗保障局 scores 1" in unit["why"]
 
     text = run(["report", document_id, "--warehouse", str(warehouse)]).out
-    identity_text = text[text.index("Identity"):]
+    identity_text = text[text.index("Identity") :]
     assert "cover_label" in identity_text and "no: holds 万元" in identity_text and "✓" in identity_text
 
 
@@ -228,7 +237,10 @@ def test_report_into_a_closed_pipe_exits_quietly(built):
     """The console script, its stdout a pipe whose reader is gone: status 141, no traceback."""
     script = Path(sys.executable).parent / "budget-warehouse"
     process = subprocess.Popen(
-        [str(script), "report", "辽源", *wh(built)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO_ROOT
+        [str(script), "report", "辽源", *wh(built)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO_ROOT,
     )
     process.stdout.close()  # before the report is written: every write meets EPIPE
     stderr = process.stderr.read().decode()
@@ -236,8 +248,16 @@ def test_report_into_a_closed_pipe_exits_quietly(built):
     assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
 
     piped = subprocess.run(
-        ["bash", "-c", f"'{script}' report 辽源 --warehouse '{built.warehouse}' | head -1; exit ${{PIPESTATUS[0]}}"],
-        check=False, capture_output=True, text=True, timeout=120, cwd=REPO_ROOT,
+        [
+            "bash",
+            "-c",
+            f"'{script}' report 辽源 --warehouse '{built.warehouse}' | head -1; exit ${{PIPESTATUS[0]}}",
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO_ROOT,
     )
     assert piped.returncode in (0, BROKEN_PIPE) and "Traceback" not in piped.stderr, piped.stderr
     assert piped.stdout.startswith(LIAOYUAN)
@@ -248,14 +268,21 @@ def test_report_into_a_closed_pipe_exits_quietly(built):
 
 def test_version_is_the_package_version():
     result = run(["--version"])
-    assert result.status == 0 and result.out.strip() == f"budget-warehouse {metadata.version('budget-warehouse')}"
+    assert (
+        result.status == 0
+        and result.out.strip() == f"budget-warehouse {metadata.version('budget-warehouse')}"
+    )
 
 
 @pytest.mark.parametrize("command", ["build", "report", "sql", "dbt", "export"])
 def test_every_command_has_examples_and_exit_codes_in_its_help(command):
     result = run([command, "--help"])
     assert result.status == 0
-    assert "Examples" in result.out and f"budget-warehouse {command}" in result.out and "Exit status" in result.out
+    assert (
+        "Examples" in result.out
+        and f"budget-warehouse {command}" in result.out
+        and "Exit status" in result.out
+    )
 
 
 def test_usage_errors_exit_2():
@@ -271,7 +298,9 @@ def test_sql_reads_the_published_copy(built):
     assert "published" in result.err  # "(1 row from …/published/budget_marts.duckdb)"
     query = "select unit_name, total_expenditure from marts.unit_metrics order by unit_name"
     rows = json.loads(run(["sql", query, *wh(built), "--json"]).out)
-    assert len(rows) == 2 and any(r["unit_name"] == LIAOYUAN and r["total_expenditure"] == "1292.070000" for r in rows)
+    assert len(rows) == 2 and any(
+        r["unit_name"] == LIAOYUAN and r["total_expenditure"] == "1292.070000" for r in rows
+    )
     assert run(["sql", "create table marts.x (a int)", *wh(built)]).status == 1  # read-only
     assert run(["sql", "select * from no_such_table", *wh(built)]).status == 1
 
@@ -318,9 +347,15 @@ def test_dbt_passthrough_then_build_succeeds(built, monkeypatch):
     project = dbt_project_dir()
     with open(project / "target" / "partial_parse.msgpack", "rb") as handle:
         state = msgpack.unpack(handle, raw=False, strict_map_key=False)
-    roots = {f["path"]["project_root"] for f in state["files"].values() if f.get("project_name") == "budget_warehouse"}
+    roots = {
+        f["path"]["project_root"]
+        for f in state["files"].values()
+        if f.get("project_name") == "budget_warehouse"
+    }
     assert roots == {str(project)}
-    assert run(["dbt", "--project-dir", "dbt", "parse"]).status == 2  # the flags are the CLI's, not the user's
+    assert (
+        run(["dbt", "--project-dir", "dbt", "parse"]).status == 2
+    )  # the flags are the CLI's, not the user's
 
     again = build_into(built.raw, built.warehouse)
     assert again.status == 0, again.err[-4000:]

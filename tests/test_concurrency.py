@@ -99,11 +99,15 @@ class Reader(threading.Thread):
                             "AND schema_name = 'marts'"
                         ).fetchall()
                     )
-                    docs = con.execute("SELECT count(DISTINCT document_id) FROM marts.unit_metrics").fetchone()[0]
+                    docs = con.execute(
+                        "SELECT count(DISTINCT document_id) FROM marts.unit_metrics"
+                    ).fetchone()[0]
                 finally:
                     con.close()
                 if rows != documents or present != sorted(tables) or docs != documents:
-                    self.errors.append(f"half a publication: {rows} rows, {documents} documents, {present} vs {tables}")
+                    self.errors.append(
+                        f"half a publication: {rows} rows, {documents} documents, {present} vs {tables}"
+                    )
                 self.seen.add(str(published_at))
                 self.reads += 1
             except Exception as exc:  # noqa: BLE001 — any error a reader sees is the failure
@@ -174,7 +178,9 @@ def test_a_process_holding_the_warehouse_gets_a_clear_error(tmp_path):
     _inbox(raw, SEEDS[:1])
     warehouse = tmp_path / "wh" / "budget.duckdb"
     warehouse.parent.mkdir()
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(warehouse)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(warehouse)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "holding"
         build = _build(raw, warehouse)

@@ -89,7 +89,10 @@ def _set_inbox(raw: Path, files: list[Path]) -> None:
 
 def _marts(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> dict[str, list[tuple]]:
     where = "schema_name = 'marts'" + (f" AND database_name = '{catalog}'" if catalog else "")
-    tables = [r[0] for r in con.execute(f"SELECT table_name FROM duckdb_tables() WHERE {where} ORDER BY 1").fetchall()]
+    tables = [
+        r[0]
+        for r in con.execute(f"SELECT table_name FROM duckdb_tables() WHERE {where} ORDER BY 1").fetchall()
+    ]
     prefix = f'"{catalog}".' if catalog else ""
     marts = {}
     for table in tables:
@@ -154,7 +157,9 @@ def _check_raw(warehouse: Path, clean: dict[str, Counter]) -> list[str]:
             rows = dict(con.execute(f"SELECT document_id, count(*) FROM raw.{table} GROUP BY 1").fetchall())
             for document_id, n in rows.items():
                 if document_id not in documents:
-                    problems.append(f"raw.{table}: {n} row(s) of {document_id}, which is not in raw.documents")
+                    problems.append(
+                        f"raw.{table}: {n} row(s) of {document_id}, which is not in raw.documents"
+                    )
             for document_id in documents:
                 if rows.get(document_id, 0) != clean[document_id][table]:
                     problems.append(
@@ -295,9 +300,7 @@ def test_sigkill_at_random_points_never_leaves_a_broken_warehouse(tmp_path, monk
             dbt_pid = _dbt_child(proc.pid)
             time.sleep(rng.uniform(0, 12))
         elif aim == "publish":
-            reached = _wait_for(
-                proc, err, lambda p, e: _publishing(published, p.pid), "publishing"
-            )
+            reached = _wait_for(proc, err, lambda p, e: _publishing(published, p.pid), "publishing")
             time.sleep(rng.uniform(0, 0.4))
         else:
             reached = True
@@ -318,9 +321,16 @@ def test_sigkill_at_random_points_never_leaves_a_broken_warehouse(tmp_path, monk
                 time.sleep(0.05)
             assert not _alive(dbt_pid), f"trial {trial}: dbt (pid {dbt_pid}) outlived the killed build"
         outcome = {
-            "trial": trial, "aim": aim, "reached": reached, "phase": phase, "announced": announced, "killed": killed,
-            "dbt_seen": dbt_pid is not None, "publish_tmp_seen": in_publish,
-            "seconds": round(time.monotonic() - started, 1), "inbox": current,
+            "trial": trial,
+            "aim": aim,
+            "reached": reached,
+            "phase": phase,
+            "announced": announced,
+            "killed": killed,
+            "dbt_seen": dbt_pid is not None,
+            "publish_tmp_seen": in_publish,
+            "seconds": round(time.monotonic() - started, 1),
+            "inbox": current,
         }
         if not killed:
             assert status == 0, f"trial {trial}: the build failed by itself:\n{err.read_text()[-3000:]}"
@@ -331,7 +341,11 @@ def test_sigkill_at_random_points_never_leaves_a_broken_warehouse(tmp_path, monk
         new = refs[current]
         assert marts in (old_marts, new), (
             f"trial {trial} ({outcome}): the warehouse marts are neither the previous build's nor the new one's: "
-            + ", ".join(t for t in set(marts) | set(new) if marts.get(t) != new.get(t) and marts.get(t) != old_marts.get(t))
+            + ", ".join(
+                t
+                for t in set(marts) | set(new)
+                if marts.get(t) != new.get(t) and marts.get(t) != old_marts.get(t)
+            )
         )
         outcome["marts"] = "new" if marts == new and marts != old_marts else "old" if marts != new else "same"
         published_now = _published_marts(published)
@@ -339,8 +353,11 @@ def test_sigkill_at_random_points_never_leaves_a_broken_warehouse(tmp_path, monk
             f"trial {trial} ({outcome}): the published copy is neither the previous publication nor the new one"
         )
         outcome["published"] = (
-            "same" if old_published == published_refs[current]
-            else "new" if published_now == published_refs[current] else "old"
+            "same"
+            if old_published == published_refs[current]
+            else "new"
+            if published_now == published_refs[current]
+            else "old"
         )
         outcomes.append(outcome)
         old_marts, old_published = marts, published_now
@@ -364,7 +381,9 @@ def test_sigkill_at_random_points_never_leaves_a_broken_warehouse(tmp_path, monk
     assert proc.wait(timeout=600) == 0, (tmp_path / "final.err").read_text()[-3000:]
     assert clean.wait(timeout=600) == 0, (clean_raw.parent / "build.err").read_text()[-3000:]
     assert _warehouse_marts(warehouse) == _warehouse_marts(clean_warehouse)
-    assert _published_marts(published) == _published_marts(clean_warehouse.parent / "published" / "budget_marts.duckdb")
+    assert _published_marts(published) == _published_marts(
+        clean_warehouse.parent / "published" / "budget_marts.duckdb"
+    )
     assert not _check_raw(warehouse, clean_counts)
     assert not list(published.parent.glob(".*.tmp*")) and not list(published.parent.glob(".release-*"))
     assert not (warehouse.parent / ".building").exists()

@@ -164,7 +164,9 @@ def test_loading_the_same_folder_twice_gives_identical_marts(built):
 
 def test_build_summary_lists_issues_per_document(built):
     assert "quality issues per disclosure" in built.output
-    assert "three_public_table_vs_prose" in built.output  # 长春: 三公 vehicle 5.40 in the table, 0 in the prose
+    assert (
+        "three_public_table_vs_prose" in built.output
+    )  # 长春: 三公 vehicle 5.40 in the table, 0 in the prose
 
 
 def test_report_explains_a_document(built):

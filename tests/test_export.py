@@ -35,7 +35,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:dagster_dbt"
 ROOT = Path(__file__).resolve().parents[1]
 STAGING_YML = ROOT / "dbt" / "models" / "staging" / "_staging.yml"
 
-MART_MODELS = {p.stem for p in (Path(__file__).resolve().parents[1] / "dbt" / "models" / "marts").glob("*.sql")}
+MART_MODELS = {
+    p.stem for p in (Path(__file__).resolve().parents[1] / "dbt" / "models" / "marts").glob("*.sql")
+}
 
 
 @pytest.fixture(scope="session")

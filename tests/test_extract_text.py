@@ -12,8 +12,11 @@ from extract.model import Extraction
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 LIAOYUAN, CHANGCHUN, CHANGJI, BAZHONG, QUANGANG = (
-    "000_e24d4670d260d34e.txt", "001_65d5e90dde18cf07.txt", "002_5e80dbdf814b782e.txt",
-    "003_51d4428f615cabcb.txt", "004_1b1a57593e3dc4d4.txt",
+    "000_e24d4670d260d34e.txt",
+    "001_65d5e90dde18cf07.txt",
+    "002_5e80dbdf814b782e.txt",
+    "003_51d4428f615cabcb.txt",
+    "004_1b1a57593e3dc4d4.txt",
 )
 
 
@@ -23,8 +26,14 @@ def seeds() -> dict[str, Extraction]:
 
 
 def table_amount(e: Extraction, kind: str, column: str, *, code=None, line_item=None) -> list[Decimal]:
-    return [f.amount for f in e.table_facts if f.table_kind == kind and f.column_key == column
-            and (code is None or f.subject_code == code) and (line_item is None or f.line_item == line_item)]
+    return [
+        f.amount
+        for f in e.table_facts
+        if f.table_kind == kind
+        and f.column_key == column
+        and (code is None or f.subject_code == code)
+        and (line_item is None or f.line_item == line_item)
+    ]
 
 
 def prose_values(e: Extraction, key: str, code=None) -> list[Decimal]:
@@ -32,13 +41,18 @@ def prose_values(e: Extraction, key: str, code=None) -> list[Decimal]:
 
 
 def test_document_identity(seeds):
-    names = {name: (e.document.unit_name, e.document.fiscal_year, e.document.scope) for name, e in seeds.items()}
+    names = {
+        name: (e.document.unit_name, e.document.fiscal_year, e.document.scope) for name, e in seeds.items()
+    }
     assert names[LIAOYUAN] == ("辽源市社会保险事业管理局", 2024, "部门")
     assert names[CHANGCHUN] == ("长春市社会保险事业管理局（本级）", 2024, "部门")
     assert names[CHANGJI] == ("昌吉市社会保险中心", 2024, "部门")
     assert names[BAZHONG] == ("巴中市社会保险管理局", 2024, "部门")
     assert names[QUANGANG] == ("泉州市泉港区社会保险中心", 2024, "部门")
-    assert seeds[LIAOYUAN].document.document_id == "e24d4670d260d34e"[:0] + seeds[LIAOYUAN].document.content_sha256[:16]
+    assert (
+        seeds[LIAOYUAN].document.document_id
+        == "e24d4670d260d34e"[:0] + seeds[LIAOYUAN].document.content_sha256[:16]
+    )
 
 
 def test_names_only_layout_resolves_codes_by_position(seeds):
@@ -50,16 +64,25 @@ def test_names_only_layout_resolves_codes_by_position(seeds):
     assert table_amount(e, "expenditure_summary", "total", code="2101199") == [Decimal("1.78")]
     assert table_amount(e, "expenditure_summary", "total", line_item="table_total") == [Decimal("1292.07")]
     # economic names: 办公设备购置 printed under 302 resolves to 31002, its printed parent kept
-    office = [f for f in e.table_facts if f.table_kind == "gpb_basic_expenditure" and f.subject_code == "31002"]
+    office = [
+        f for f in e.table_facts if f.table_kind == "gpb_basic_expenditure" and f.subject_code == "31002"
+    ]
     assert office and office[0].parent_code == "302" and office[0].amount == Decimal("3.5")
-    assert table_amount(e, "gpb_basic_expenditure", "personnel", line_item="table_total") == [Decimal("1101.59")]
+    assert table_amount(e, "gpb_basic_expenditure", "personnel", line_item="table_total") == [
+        Decimal("1101.59")
+    ]
 
 
 def test_empty_tables_are_recorded_with_their_note(seeds):
     tables = {t.table_kind: t for t in seeds[LIAOYUAN].tables}
     assert tables["three_public"].is_empty and "三公" in tables["three_public"].empty_note
-    assert tables["gov_fund_expenditure"].is_empty and "政府性基金" in tables["gov_fund_expenditure"].empty_note
-    assert tables["state_capital_expenditure"].is_empty and "国有资本" in tables["state_capital_expenditure"].empty_note
+    assert (
+        tables["gov_fund_expenditure"].is_empty and "政府性基金" in tables["gov_fund_expenditure"].empty_note
+    )
+    assert (
+        tables["state_capital_expenditure"].is_empty
+        and "国有资本" in tables["state_capital_expenditure"].empty_note
+    )
     assert len(seeds[LIAOYUAN].tables) == 11
 
 
@@ -68,7 +91,9 @@ def test_seven_digit_codes_and_thousands_separators(seeds):
     assert table_amount(e, "expenditure_summary", "total", code="2080109") == [Decimal("7356.99")]
     assert table_amount(e, "expenditure_summary", "project", code="2080109") == [Decimal("2017.09")]
     assert table_amount(e, "expenditure_summary", "basic", line_item="table_total") == [Decimal("7216.31")]
-    assert table_amount(e, "income_expenditure_summary", "total", line_item="expenditure_total") == [Decimal("9619.41")]
+    assert table_amount(e, "income_expenditure_summary", "total", line_item="expenditure_total") == [
+        Decimal("9619.41")
+    ]
     assert table_amount(e, "income_expenditure_summary", "carryover", code="208") == [Decimal("476.09")]
     assert table_amount(e, "gpb_basic_expenditure", "total", code="301") == [Decimal("5946.64")]
 
@@ -77,8 +102,12 @@ def test_three_public_table_printed_column_wise(seeds):
     e = seeds[CHANGCHUN]
     assert table_amount(e, "three_public", "total", line_item="three_public_total") == [Decimal("14.72")]
     assert table_amount(e, "three_public", "total", line_item="three_public_reception") == [Decimal("9.32")]
-    assert table_amount(e, "three_public", "total", line_item="three_public_vehicle_operation") == [Decimal("5.40")]
-    assert table_amount(e, "three_public", "total", line_item="three_public_vehicle_purchase") == [Decimal("0.00")]
+    assert table_amount(e, "three_public", "total", line_item="three_public_vehicle_operation") == [
+        Decimal("5.40")
+    ]
+    assert table_amount(e, "three_public", "total", line_item="three_public_vehicle_purchase") == [
+        Decimal("0.00")
+    ]
 
 
 def test_split_codes_and_a_table_continued_over_a_page(seeds):
@@ -88,7 +117,9 @@ def test_split_codes_and_a_table_continued_over_a_page(seeds):
     # the 收入总表 continues after a page break with its header repeated: 229 rows are on the second page
     assert table_amount(e, "income_summary", "total", code="2299999") == [Decimal("5.13")]
     assert [t.table_kind for t in e.tables].count("income_summary") == 1
-    assert table_amount(e, "three_public", "total", line_item="three_public_vehicle_operation") == [Decimal("5.20")]
+    assert table_amount(e, "three_public", "total", line_item="three_public_vehicle_operation") == [
+        Decimal("5.20")
+    ]
     assert prose_values(e, "staff_in_service") == [Decimal(45)]
 
 
@@ -108,7 +139,9 @@ def test_prose_only_document(seeds):
 
 def test_item_level_codes_only_and_staffing_table(seeds):
     e = seeds[QUANGANG]
-    codes = {f.subject_code for f in e.table_facts if f.table_kind == "expenditure_summary" and f.subject_code}
+    codes = {
+        f.subject_code for f in e.table_facts if f.table_kind == "expenditure_summary" and f.subject_code
+    }
     assert codes == {"2080109", "2080505", "2080599", "2082602", "2089999", "2210201"}
     assert table_amount(e, "staffing", "in_service") == [Decimal(14)]
     assert table_amount(e, "gpb_basic_expenditure", "total", code="301") == [Decimal("254.42")]

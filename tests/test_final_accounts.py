@@ -25,24 +25,44 @@ PLANTED = FINAL_ACCOUNTS / "24年普陀区财政局（测试问题版本）.pdf"
 PLANNING = FINAL_ACCOUNTS / "samples_bad_上海市普陀区规划和自然资源局 2024 年度部门决算.pdf"
 SOCIAL = FINAL_ACCOUNTS / "samples_bad_中共上海市普陀区委社会工作部 2024 年度部门决算.pdf"
 REAL = (GOOD, PLANTED, PLANNING, SOCIAL)
-needs_pdfs = pytest.mark.skipif(not all(p.exists() for p in REAL), reason="../shared/pdfs/final_accounts is absent")
+needs_pdfs = pytest.mark.skipif(
+    not all(p.exists() for p in REAL), reason="../shared/pdfs/final_accounts is absent"
+)
 SEED = RAW / "002_5e80dbdf814b782e.txt"
 D = Decimal
 
 FINAL_KINDS = {
-    "final_income_expenditure_summary", "final_income", "final_expenditure", "final_fiscal_grant_summary",
-    "final_gpb_expenditure", "final_gpb_basic_expenditure", "final_three_public", "final_gov_fund",
+    "final_income_expenditure_summary",
+    "final_income",
+    "final_expenditure",
+    "final_fiscal_grant_summary",
+    "final_gpb_expenditure",
+    "final_gpb_basic_expenditure",
+    "final_three_public",
+    "final_gov_fund",
     "final_state_capital",
 }
 
 
-def cell(extraction, kind: str, column: str, *, line_item: str | None = None, code: str | None = None) -> list:
-    return [f.amount for f in extraction.table_facts if f.table_kind == kind and f.column_key == column
-            and (line_item is None or f.line_item == line_item) and (code is None or f.subject_code == code)]
+def cell(
+    extraction, kind: str, column: str, *, line_item: str | None = None, code: str | None = None
+) -> list:
+    return [
+        f.amount
+        for f in extraction.table_facts
+        if f.table_kind == kind
+        and f.column_key == column
+        and (line_item is None or f.line_item == line_item)
+        and (code is None or f.subject_code == code)
+    ]
 
 
 def prose(extraction, key: str, code: str | None = None) -> list:
-    return [f.value for f in extraction.prose_facts if f.fact_key == key and (code is None or f.subject_code == code)]
+    return [
+        f.value
+        for f in extraction.prose_facts
+        if f.fact_key == key and (code is None or f.subject_code == code)
+    ]
 
 
 # --------------------------------------------------------------------------- the real 决算, as printed
@@ -50,7 +70,9 @@ def prose(extraction, key: str, code: str | None = None) -> list:
 def test_finance_bureau_final_accounts_as_printed():
     e = extract_file(GOOD)
     assert e.document.document_kind == "部门决算" and e.document.fiscal_year == 2024
-    assert {t.table_kind for t in e.tables} == FINAL_KINDS | {"unclassified"}  # unclassified: the 单位构成 list
+    assert {t.table_kind for t in e.tables} == FINAL_KINDS | {
+        "unclassified"
+    }  # unclassified: the 单位构成 list
     summary = "final_income_expenditure_summary"
     assert cell(e, summary, "total", line_item="income_current_total") == [D("2946.25")]
     assert cell(e, summary, "total", line_item="expenditure_current_total") == [D("2940.05")]
@@ -90,7 +112,9 @@ def test_planning_bureau_final_accounts_as_printed():
     assert cell(e, "final_three_public", "total", line_item="three_public_total") == [D("0.39")]
     assert prose(e, "execution_budget")[0] == D("10210.34") and prose(e, "execution_final")[0] == D("9746.50")
     assert prose(e, "execution_rate")[0] == D("95.45")
-    assert prose(e, "three_public_total_budget") == [D("2.85")] and prose(e, "three_public_total_rate") == [D("13.68")]
+    assert prose(e, "three_public_total_budget") == [D("2.85")] and prose(e, "three_public_total_rate") == [
+        D("13.68")
+    ]
     assert prose(e, "personnel_expenditure") == [D("4896.98")]  # the prose disagrees with the table: flagged
     assert prose(e, "procurement_total") == [D("2319.21")] and prose(e, "vehicles") == [D(0)]
     assert prose(e, "operating_expenditure") == [D("142.80")]
@@ -140,31 +164,59 @@ def warehouse(tmp_path_factory):
 
 
 def issues(con, file_name: str) -> list[dict]:
-    return rows(con, """
+    return rows(
+        con,
+        """
         select q.* from marts.quality_issues q join raw.documents d using (document_id) where d.file_name = ?
-    """, [file_name])
+    """,
+        [file_name],
+    )
 
 
 # The errors planted in the 测试问题版本, found by diffing its extraction and text against the original's.
 PLANTED_ERRORS = [
     # (what was planted, rule, predicate on the issue)
-    ("第二部分 heading: the unit's name replaced by the template's “XX局”", "template_placeholder_left",
-     lambda i: "XX局" in i["detail"]),
+    (
+        "第二部分 heading: the unit's name replaced by the template's “XX局”",
+        "template_placeholder_left",
+        lambda i: "XX局" in i["detail"],
+    ),
     ("支出决算表 left out entirely", "final_table_missing", lambda i: i["row_key"] == "final_expenditure"),
-    ("“三公” table: its 预算数 0.95 (合计, 公务接待费) blanked while the prose keeps 年初预算 0.95",
-     "three_public_budget_vs_table", lambda i: i["found"] == D("0.95") and i["expected"] == 0),
-    ("第三部分 heading: 2023 年度部门决算情况说明 in the 2024 决算", "stated_year_vs_fiscal_year",
-     lambda i: "第三部分" in i["detail"]),
-    ("国有资产: 截至 2023 年 12 月 31 日 in the 2024 决算", "stated_year_vs_fiscal_year",
-     lambda i: "截至" in i["detail"]),
-    ("收入支出总计 0 万元 (the table: 2995.39)", "final_prose_vs_table",
-     lambda i: i["figure"] == "grand_total" and i["found"] == 0 and i["expected"] == D("2995.39")),
-    ("行政运行: “决算数大于预算数” for 1511.89 against 1560.05", "execution_direction_stated",
-     lambda i: "行政运行" in (i["row_key"] or "") and i["found"] == 1),
-    ("职业年金缴费支出 2080506: “大于” for 80.38 against 80.81", "execution_direction_stated",
-     lambda i: i["row_key"] == "2080506" and i["found"] == 1),
-    ("行政单位医疗 2101101: “等于” for 60.99 against 62.29", "execution_direction_stated",
-     lambda i: i["row_key"] == "2101101" and i["found"] == 0),
+    (
+        "“三公” table: its 预算数 0.95 (合计, 公务接待费) blanked while the prose keeps 年初预算 0.95",
+        "three_public_budget_vs_table",
+        lambda i: i["found"] == D("0.95") and i["expected"] == 0,
+    ),
+    (
+        "第三部分 heading: 2023 年度部门决算情况说明 in the 2024 决算",
+        "stated_year_vs_fiscal_year",
+        lambda i: "第三部分" in i["detail"],
+    ),
+    (
+        "国有资产: 截至 2023 年 12 月 31 日 in the 2024 决算",
+        "stated_year_vs_fiscal_year",
+        lambda i: "截至" in i["detail"],
+    ),
+    (
+        "收入支出总计 0 万元 (the table: 2995.39)",
+        "final_prose_vs_table",
+        lambda i: i["figure"] == "grand_total" and i["found"] == 0 and i["expected"] == D("2995.39"),
+    ),
+    (
+        "行政运行: “决算数大于预算数” for 1511.89 against 1560.05",
+        "execution_direction_stated",
+        lambda i: "行政运行" in (i["row_key"] or "") and i["found"] == 1,
+    ),
+    (
+        "职业年金缴费支出 2080506: “大于” for 80.38 against 80.81",
+        "execution_direction_stated",
+        lambda i: i["row_key"] == "2080506" and i["found"] == 1,
+    ),
+    (
+        "行政单位医疗 2101101: “等于” for 60.99 against 62.29",
+        "execution_direction_stated",
+        lambda i: i["row_key"] == "2101101" and i["found"] == 0,
+    ),
 ]
 
 
@@ -180,7 +232,9 @@ def test_every_planted_error_is_flagged(warehouse, what, rule, matches):
 def test_the_unmodified_original_raises_nothing_new(warehouse):
     con, _ = warehouse
     raised = {(i["rule"], i["detail"]) for i in issues(con, GOOD.name)}
-    unclassified = "unclassified_table: a table without a recognised title or header was kept but not classified"
+    unclassified = (
+        "unclassified_table: a table without a recognised title or header was kept but not classified"
+    )
     assert raised == {("extraction_warning", unclassified)}
 
 
@@ -189,21 +243,41 @@ def test_generated_final_accounts_execute_the_loaded_budget(warehouse):
     con, generated = warehouse
     extraction = extract_file(generated["final"])
     budget = extract_file(SEED)
-    execution = {r["figure"]: r for r in rows(con, """
+    execution = {
+        r["figure"]: r
+        for r in rows(
+            con,
+            """
         select b.* from marts.budget_execution b join raw.documents d using (document_id) where d.file_name = ?
-    """, [generated["final"].name])}
-    seed_total = next(f.amount for f in budget.table_facts if f.table_kind == "income_expenditure_summary"
-                      and f.line_item == "expenditure_total" and f.column_key == "total")
-    final_total = cell(extraction, "final_income_expenditure_summary", "total",
-                       line_item="expenditure_current_total")[0]
+    """,
+            [generated["final"].name],
+        )
+    }
+    seed_total = next(
+        f.amount
+        for f in budget.table_facts
+        if f.table_kind == "income_expenditure_summary"
+        and f.line_item == "expenditure_total"
+        and f.column_key == "total"
+    )
+    final_total = cell(
+        extraction, "final_income_expenditure_summary", "total", line_item="expenditure_current_total"
+    )[0]
     total = execution["total_expenditure"]
     assert (total["budget_amount"], total["budget_source"], total["final_amount"]) == (
-        seed_total, "loaded_budget", final_total)
-    assert total["execution_rate"] == (final_total / seed_total).quantize(D("0.000001"), rounding=ROUND_HALF_UP)
+        seed_total,
+        "loaded_budget",
+        final_total,
+    )
+    assert total["execution_rate"] == (final_total / seed_total).quantize(
+        D("0.000001"), rounding=ROUND_HALF_UP
+    )
     # every stated rate of the generated 决算 is 100 × 决算 ÷ 预算
     for f in extraction.table_facts:
         if f.column_key == "completion_rate":
-            row = [x for x in extraction.table_facts if x.table_id == f.table_id and x.row_index == f.row_index]
+            row = [
+                x for x in extraction.table_facts if x.table_id == f.table_id and x.row_index == f.row_index
+            ]
             b = next(x.amount for x in row if x.column_key == "budget")
             t = next(x.amount for x in row if x.column_key == "total")
             assert f.amount == ((100 * t / b).quantize(D("0.01"), rounding=ROUND_HALF_UP) if b else 0)
@@ -215,11 +289,14 @@ def test_generated_final_accounts_execute_the_loaded_budget(warehouse):
     assert three["execution_rate"] == D("0.800000")
 
 
-@pytest.mark.parametrize("name, rule", [
-    ("m_balance.txt", "final_balance_identity"),
-    ("m_rate_column.txt", "completion_rate_vs_columns"),
-    ("m_rate_prose.txt", "completion_rate_stated"),
-])
+@pytest.mark.parametrize(
+    "name, rule",
+    [
+        ("m_balance.txt", "final_balance_identity"),
+        ("m_rate_column.txt", "completion_rate_vs_columns"),
+        ("m_rate_prose.txt", "completion_rate_stated"),
+    ],
+)
 def test_within_table_and_statement_rules_of_the_generated_final_accounts(warehouse, name, rule):
     con, generated = warehouse
     original = {i["rule"] for i in issues(con, generated["final"].name)}
@@ -229,30 +306,47 @@ def test_within_table_and_statement_rules_of_the_generated_final_accounts(wareho
 
 def test_generated_two_year_series_year_on_year(warehouse):
     con, generated = warehouse
-    series = {r["fiscal_year"]: r for r in rows(con, """
+    series = {
+        r["fiscal_year"]: r
+        for r in rows(
+            con,
+            """
         select * from marts.unit_year_metrics where figure = 'total_expenditure' and document_kind = '部门预算'
-    """)}
+    """,
+        )
+    }
     assert series[2023]["previous_value"] is None
     current, previous = series[2024], series[2023]
     assert current["previous_value"] == previous["value"]
     assert current["change"] == current["value"] - previous["value"]
-    assert current["change_rate"] == (current["change"] / previous["value"]).quantize(D("0.000001"),
-                                                                                       rounding=ROUND_HALF_UP)
+    assert current["change_rate"] == (current["change"] / previous["value"]).quantize(
+        D("0.000001"), rounding=ROUND_HALF_UP
+    )
     # the generated 2024 预算 states the change; it agrees with the series
     sentence = generated["budget"].read_text(encoding="utf-8").strip().splitlines()[-1]
-    assert sentence == (f"支出预算比上年增加{current['change'].quantize(D('0.01'))}万元，"
-                        f"增长{(100 * current['change_rate']).quantize(D('0.01'))}%。")
+    assert sentence == (
+        f"支出预算比上年增加{current['change'].quantize(D('0.01'))}万元，"
+        f"增长{(100 * current['change_rate']).quantize(D('0.01'))}%。"
+    )
     # 预算 and 决算 are never compared with each other
-    kinds = rows(con, "select distinct document_kind, previous_document_id from marts.unit_year_metrics "
-                      "where document_kind = '部门决算' and previous_document_id is not null")
+    kinds = rows(
+        con,
+        "select distinct document_kind, previous_document_id from marts.unit_year_metrics "
+        "where document_kind = '部门决算' and previous_document_id is not null",
+    )
     assert kinds == []
 
 
 def test_generated_previous_year_is_consistent(warehouse):
     con, generated = warehouse
     raised = {i["rule"] for i in issues(con, generated["previous_budget"].name)}
-    assert not raised & {"subject_children_sum", "table_total_vs_top_level", "total_eq_basic_plus_project",
-                         "summary_total_vs_classes", "figure_conflict"}
+    assert not raised & {
+        "subject_children_sum",
+        "table_total_vs_top_level",
+        "total_eq_basic_plus_project",
+        "summary_total_vs_classes",
+        "figure_conflict",
+    }
 
 
 def test_generator_is_deterministic(tmp_path):

@@ -33,7 +33,7 @@ LIAOYUAN = RAW / "000_e24d4670d260d34e.txt"  # cover: lines 3 (unit) and 5 (2024
 def seed_with_cover(tmp_path: Path, cover: list[str], name: str = "variant.txt", body_edit=None) -> Path:
     """The 辽源 seed with its cover (everything before 目 录) replaced by ``cover``."""
     lines = LIAOYUAN.read_text(encoding="utf-8").split("\n")
-    body = lines[lines.index("目 录"):]
+    body = lines[lines.index("目 录") :]
     text = "\n".join(["", *cover, "", *body])
     if body_edit:
         text = body_edit(text)
@@ -82,7 +82,11 @@ def test_spaced_letters_are_closed_up():
 def test_cover_wrapped_in_the_middle_of_the_name(tmp_path):
     path = seed_with_cover(tmp_path, ["辽源市社会保险事", "业管理局2024年部门预算"])
     identity = identity_of(path)
-    assert (identity.unit_name, identity.fiscal_year, identity.document_kind) == ("辽源市社会保险事业管理局", 2024, "部门预算")
+    assert (identity.unit_name, identity.fiscal_year, identity.document_kind) == (
+        "辽源市社会保险事业管理局",
+        2024,
+        "部门预算",
+    )
     assert identity.choices["unit_name"].source == "cover_title"
     assert not identity.warnings
 
@@ -97,7 +101,8 @@ def test_a_unit_line_above_a_wrapped_title_never_leaks_into_the_name(tmp_path):
 
 def test_generic_cover_with_a_spaced_department_line(tmp_path):
     path = seed_with_cover(
-        tmp_path, ["辽源市2024年度", "市级部门预算公开报表", "部 门:辽源市社会保险事业管理局", "辽源市财政局印制"]
+        tmp_path,
+        ["辽源市2024年度", "市级部门预算公开报表", "部 门:辽源市社会保险事业管理局", "辽源市财政局印制"],
     )
     identity = identity_of(path)
     assert identity.unit_name == "辽源市社会保险事业管理局"
@@ -111,18 +116,24 @@ def test_generic_cover_with_a_spaced_department_line(tmp_path):
 def test_a_word_between_year_and_budget(tmp_path):
     """上海市普陀区2023年区级部门预算: the cover's year, not the 2022 of a later sentence."""
     path = seed_with_cover(
-        tmp_path, ["辽源市2023年市级部门预算", "预算主管部门：辽源市社会保险事业管理局"],
+        tmp_path,
+        ["辽源市2023年市级部门预算", "预算主管部门：辽源市社会保险事业管理局"],
         body_edit=lambda text: text.replace("2024 年", "2023 年"),
     )
     identity = identity_of(path)
-    assert (identity.unit_name, identity.fiscal_year, identity.scope) == ("辽源市社会保险事业管理局", 2023, "部门")
+    assert (identity.unit_name, identity.fiscal_year, identity.scope) == (
+        "辽源市社会保险事业管理局",
+        2023,
+        "部门",
+    )
     assert identity.choices["fiscal_year"].source == "cover_title"
 
 
 def test_a_sentence_naming_another_year_is_a_conflict_not_a_choice(tmp_path):
     sentence = "2022年部门预算收入安排1292.07万元，全部为一般公共预算拨款收入。"
     path = seed_with_cover(
-        tmp_path, ["辽源市社会保险事业管理局", "2024年部门预算"],
+        tmp_path,
+        ["辽源市社会保险事业管理局", "2024年部门预算"],
         body_edit=lambda text: text.replace("第一部分 部门概况", "第一部分 部门概况\n" + sentence, 1),
     )
     identity = identity_of(path)
@@ -148,13 +159,20 @@ def test_a_meaningless_file_name_changes_nothing(tmp_path):
     renamed = tmp_path / "document (3).pdf"
     shutil.copy(original, renamed)
     a, b = identity_of(original), identity_of(renamed)
-    assert (b.unit_name, b.fiscal_year, b.document_kind, b.scope) == (a.unit_name, a.fiscal_year, a.document_kind, a.scope)
+    assert (b.unit_name, b.fiscal_year, b.document_kind, b.scope) == (
+        a.unit_name,
+        a.fiscal_year,
+        a.document_kind,
+        a.scope,
+    )
     assert not any(row.source == "file_name" for row in b.evidence if row.attribute == "unit_name")
 
 
 def test_the_file_name_is_the_last_resort_and_flagged(tmp_path):
     path = seed_with_cover(
-        tmp_path, ["2024年部门预算"], name="辽源市社会保险事业管理局_2024.txt",
+        tmp_path,
+        ["2024年部门预算"],
+        name="辽源市社会保险事业管理局_2024.txt",
         body_edit=lambda text: text.replace("辽源市社会保险事业管理局", "本局"),
     )
     identity = identity_of(path)
@@ -165,7 +183,10 @@ def test_the_file_name_is_the_last_resort_and_flagged(tmp_path):
 
 def test_a_disclosure_without_any_unit_is_unit_not_found(tmp_path):
     path = seed_with_cover(
-        tmp_path, ["2024年部门预算"], name="a.txt", body_edit=lambda text: text.replace("辽源市社会保险事业管理局", "本局")
+        tmp_path,
+        ["2024年部门预算"],
+        name="a.txt",
+        body_edit=lambda text: text.replace("辽源市社会保险事业管理局", "本局"),
     )
     with pytest.raises(IdentityNotFound) as error:
         extract_file(path)
@@ -199,7 +220,12 @@ def test_a_cover_without_text_gets_unit_and_year_from_the_tables(tmp_path, file_
 
 # --------------------------------------------------------------------------- every real PDF
 REAL_IDENTITIES = [
-    ("X_上海市普陀区人民政府万里街道办事处24年预算.pdf", "上海市普陀区人民政府万里街道办事处", 2024, "部门预算"),
+    (
+        "X_上海市普陀区人民政府万里街道办事处24年预算.pdf",
+        "上海市普陀区人民政府万里街道办事处",
+        2024,
+        "部门预算",
+    ),
     ("X_上海市普陀区人民政府办公室25年预算.pdf", "上海市普陀区人民政府办公室", 2025, "部门预算"),
     ("X_上海市普陀区人民政府办公室单位25年预算.pdf", "上海市普陀区人民政府办公室", 2025, "单位预算"),
     ("上海市普陀区社会福利院2024年单位预算.pdf", "上海市普陀区社会福利院", 2024, "单位预算"),
@@ -223,7 +249,9 @@ def test_every_shipped_disclosure_has_the_identity_it_prints(file_name, unit, ye
     assert not identity.warnings, [w.message for w in identity.warnings]
     chosen = [row for row in identity.evidence if row.attribute == "unit_name" and row.is_chosen]
     assert chosen and all(row.is_valid for row in chosen)
-    assert any(row.source not in ("file_name", "metadata_title") for row in chosen), "the document itself states it"
+    assert any(row.source not in ("file_name", "metadata_title") for row in chosen), (
+        "the document itself states it"
+    )
     # a 部门预算's 预算主管部门 line names the unit itself: no department is stored, and none is marked chosen
     assert identity.department_name is None
     assert not any(row.is_chosen for row in identity.evidence if row.attribute == "department_name")
@@ -232,7 +260,9 @@ def test_every_shipped_disclosure_has_the_identity_it_prints(file_name, unit, ye
 FINAL_ACCOUNTS = SHARED / "final_accounts"
 
 
-@pytest.mark.skipif(not FINAL_ACCOUNTS.is_dir(), reason="../shared/pdfs/final_accounts is not beside the clone")
+@pytest.mark.skipif(
+    not FINAL_ACCOUNTS.is_dir(), reason="../shared/pdfs/final_accounts is not beside the clone"
+)
 @pytest.mark.parametrize(
     ("file_name", "unit"),
     [
@@ -247,16 +277,24 @@ def test_final_accounts_are_final_accounts(file_name, unit):
     assert not identity.warnings, [w.message for w in identity.warnings]
 
 
-@pytest.mark.skipif(not FINAL_ACCOUNTS.is_dir(), reason="../shared/pdfs/final_accounts is not beside the clone")
+@pytest.mark.skipif(
+    not FINAL_ACCOUNTS.is_dir(), reason="../shared/pdfs/final_accounts is not beside the clone"
+)
 def test_the_planted_year_in_a_heading_is_flagged():
     """The peer's 测试问题版本 says “2023年度部门决算情况说明” in a 2024 决算: a conflict, 2024 kept."""
     identity = identity_of(FINAL_ACCOUNTS / "24年普陀区财政局（测试问题版本）.pdf")
-    assert (identity.unit_name, identity.fiscal_year, identity.document_kind) == ("上海市普陀区财政局", 2024, "部门决算")
+    assert (identity.unit_name, identity.fiscal_year, identity.document_kind) == (
+        "上海市普陀区财政局",
+        2024,
+        "部门决算",
+    )
     (conflict,) = [w for w in identity.warnings if w.kind == "identity_conflict"]
     assert "“2023”" in conflict.message and conflict.location == "page 1"
 
 
-@pytest.mark.skipif(not FINAL_ACCOUNTS.is_dir(), reason="../shared/pdfs/final_accounts is not beside the clone")
+@pytest.mark.skipif(
+    not FINAL_ACCOUNTS.is_dir(), reason="../shared/pdfs/final_accounts is not beside the clone"
+)
 def test_a_template_without_a_unit_is_unit_not_found():
     """The official 决算 template (上海市 XX 局) names no unit: quarantined as unit_not_found, not as a non-disclosure."""
     with pytest.raises(IdentityNotFound) as error:

@@ -43,11 +43,18 @@ def con(tmp_path_factory):
 
 def test_evidence_and_choice_are_stored(con):
     (doc,) = rows(con, "select * from raw.documents where file_name = ?", [FINANCE.name])
-    assert (doc["unit_name"], doc["fiscal_year"], doc["document_kind"]) == ("上海市普陀区财政局", 2025, "部门预算")
+    assert (doc["unit_name"], doc["fiscal_year"], doc["document_kind"]) == (
+        "上海市普陀区财政局",
+        2025,
+        "部门预算",
+    )
     assert doc["unit_name_source"] == "cover_label"
     assert doc["fiscal_year_source"] == "cover_title"
-    evidence = rows(con, "select * from raw.identity_evidence where document_id = ? and attribute = 'unit_name'",
-                    [doc["document_id"]])
+    evidence = rows(
+        con,
+        "select * from raw.identity_evidence where document_id = ? and attribute = 'unit_name'",
+        [doc["document_id"]],
+    )
     by_source = {(e["source"], e["value"]) for e in evidence if e["is_chosen"]}
     assert ("cover_label", "上海市普陀区财政局") in by_source
     assert ("table_compiler", "上海市普陀区财政局") in by_source
@@ -61,8 +68,11 @@ def test_one_unit_id_across_the_files_of_a_disclosure(con):
     assert unit["source_file_count"] == 2
     (dim,) = rows(con, "select * from marts.dim_unit where unit_id = ?", [unit["unit_id"]])
     assert dim["province"] == "江苏省" and dim["region_code"] == "320000"
-    (finance,) = rows(con, "select m.unit_id, d.region_code from marts.unit_metrics m join marts.dim_unit d "
-                           "using (unit_id) where m.unit_name = '上海市普陀区财政局'")
+    (finance,) = rows(
+        con,
+        "select m.unit_id, d.region_code from marts.unit_metrics m join marts.dim_unit d "
+        "using (unit_id) where m.unit_name = '上海市普陀区财政局'",
+    )
     assert finance == {"unit_id": "上海市/上海市普陀区财政局", "region_code": "310107"}
 
 
@@ -70,7 +80,11 @@ def test_an_unseen_department_loads_as_printed(con):
     """上海市普陀区财政局 2025 (a department the first round never saw): its figures as its tables print them
     (元 converted to 万元 exactly)."""
     (finance,) = rows(con, "select * from marts.unit_metrics where unit_name = '上海市普陀区财政局'")
-    assert (finance["fiscal_year"], finance["document_kind"], finance["quality_status"]) == (2025, "部门预算", "ok")
+    assert (finance["fiscal_year"], finance["document_kind"], finance["quality_status"]) == (
+        2025,
+        "部门预算",
+        "ok",
+    )
     expected = {
         "total_expenditure": "3121.420580",  # 支出总计 31,214,205.80 元
         "basic_expenditure": "2512.109100",  # 基本支出 25,121,091.00
@@ -83,8 +97,12 @@ def test_an_unseen_department_loads_as_printed(con):
 
 
 def test_a_department_office_unit_budget_is_inside_its_department_budget(con):
-    office = {r["document_kind"]: r for r in rows(
-        con, "select * from marts.unit_metrics where unit_id = '上海市/上海市普陀区人民政府办公室'")}
+    office = {
+        r["document_kind"]: r
+        for r in rows(
+            con, "select * from marts.unit_metrics where unit_id = '上海市/上海市普陀区人民政府办公室'"
+        )
+    }
     assert set(office) == {"部门预算", "单位预算"}
     assert office["部门预算"]["counts_in_totals"] and not office["单位预算"]["counts_in_totals"]
     assert office["单位预算"]["included_in_department"]
@@ -98,7 +116,9 @@ def test_a_file_named_only_by_its_metadata_is_confirmed_by_its_sibling(con):
 
 
 def test_a_disclosure_without_a_unit_is_quarantined_as_unit_not_found(tmp_path):
-    text = (RAW / "003_51d4428f615cabcb.txt").read_text(encoding="utf-8").replace("巴中市社会保险管理局", "本局")
+    text = (
+        (RAW / "003_51d4428f615cabcb.txt").read_text(encoding="utf-8").replace("巴中市社会保险管理局", "本局")
+    )
     path = tmp_path / "a.txt"
     path.write_text(text, encoding="utf-8")
     connection = duckdb.connect(str(tmp_path / "w.duckdb"))

@@ -27,8 +27,16 @@ PAGES = (1, 7, 9, 11, 14)
 # measured on these pages (docs/ocr.md): 126 of 133 (94.7 %) of the text layer's facts, scanned at 300 dpi and
 # OCR'd at 200 dpi (107 of 133 when OCR'd at 300 dpi)
 MIN_MATCH = 0.90
-KEY_FIGURES = ("total_expenditure", "basic_expenditure", "project_expenditure", "personnel_expenditure",
-               "public_expenditure", "expenditure_208", "expenditure_210", "expenditure_221")
+KEY_FIGURES = (
+    "total_expenditure",
+    "basic_expenditure",
+    "project_expenditure",
+    "personnel_expenditure",
+    "public_expenditure",
+    "expenditure_208",
+    "expenditure_210",
+    "expenditure_221",
+)
 
 pytestmark = [
     pytest.mark.skipif(not ocr_available(), reason="tesseract with chi_sim not installed (make system-deps)"),
@@ -46,7 +54,9 @@ def _subset(source: Path, pages: tuple[int, ...], target: Path) -> Path:
     return target
 
 
-def _rasterise(source: Path, target: Path, dpi: int = 300, first: int | None = None, last: int | None = None) -> Path:
+def _rasterise(
+    source: Path, target: Path, dpi: int = 300, first: int | None = None, last: int | None = None
+) -> Path:
     import img2pdf
 
     work = target.parent / f"{target.stem}_png"
@@ -61,7 +71,9 @@ def _rasterise(source: Path, target: Path, dpi: int = 300, first: int | None = N
 
 
 def _facts(extraction) -> dict[tuple, Decimal]:
-    return {(f.table_kind, f.subject_code, f.column_key, f.line_item): f.amount for f in extraction.table_facts}
+    return {
+        (f.table_kind, f.subject_code, f.column_key, f.line_item): f.amount for f in extraction.table_facts
+    }
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +115,9 @@ def test_rasterised_pdf_loads_with_the_original_figures(scanned):
     assert {f.source_method for f in text_layer.table_facts} == {"pdf"}
     expected, found = _facts(text_layer), _facts(ocr)
     matched = sum(1 for key, amount in expected.items() if found.get(key) == amount)
-    assert matched / len(expected) >= MIN_MATCH, f"{matched} of {len(expected)} facts read as in the text layer"
+    assert matched / len(expected) >= MIN_MATCH, (
+        f"{matched} of {len(expected)} facts read as in the text layer"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +163,9 @@ def test_rasterised_pdf_key_figures_in_the_marts(warehouses):
         return
     assert scanned["unit_name"] == original["unit_name"] and scanned["fiscal_year"] == original["fiscal_year"]
     for figure in KEY_FIGURES:
-        assert scanned[figure] == original[figure] or held_back, f"{figure}: {scanned[figure]} vs {original[figure]}"
+        assert scanned[figure] == original[figure] or held_back, (
+            f"{figure}: {scanned[figure]} vs {original[figure]}"
+        )
 
 
 def test_image_cover_gets_unit_and_year_from_tables_and_prose(tmp_path):

@@ -84,12 +84,16 @@ EXPECTED_METRICS: dict[str, dict] = {
         "personnel_expenditure": D("9710.42"),  # p20 prose （一）人员经费 9710.42 万元
         "public_expenditure": D("2598.06"),  # p21 prose （二）公用经费 2598.06 万元; p14 302 2,598.06
         "wage_welfare_expenditure": D("5343.83"),  # p14 一般公共预算基本支出预算表 301 工资福利支出 5,343.83
-        "three_public_total": D("584.35"),  # p16 “三公”经费 小计 584.35 (合计 1,452.35 includes 会议费/培训费)
+        "three_public_total": D(
+            "584.35"
+        ),  # p16 “三公”经费 小计 584.35 (合计 1,452.35 includes 会议费/培训费)
         "three_public_outbound": D("110.00"),  # p16 因公出国（境）费 110.00
         "three_public_vehicle_purchase": D("50.00"),  # p16 公务用车购置费 50.00
         "three_public_vehicle_operation": D("267.80"),  # p16 公务用车运行维护费 267.80
         "three_public_reception": D("156.55"),  # p16 公务接待费 156.55
-        "operating_expenditure": D("6032.55"),  # p22 prose 机关运行经费预算支出6032.55 万元; p15 合计 6,032.55
+        "operating_expenditure": D(
+            "6032.55"
+        ),  # p22 prose 机关运行经费预算支出6032.55 万元; p15 合计 6,032.55
     },
     OFFICE_UNIT: {  # pages of the tables file (公开表格) unless “prose file” (公开文件) is said
         "fiscal_year": 2019,
@@ -228,7 +232,9 @@ def printed_page(file_name: str, page: int) -> str:
     _require("pdftotext")
     result = subprocess.run(
         ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(RAW / file_name), "-"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return result.stdout
 
@@ -267,7 +273,9 @@ def extractions():
 
 def test_each_pdf_is_read_as_its_disclosure(extractions):
     documents = {name: extraction.document for name, extraction in extractions.items()}
-    assert {name: (d.unit_name, d.fiscal_year, d.scope, d.source_format) for name, d in documents.items()} == {
+    assert {
+        name: (d.unit_name, d.fiscal_year, d.scope, d.source_format) for name, d in documents.items()
+    } == {
         PROCURATORATE: (PROCURATORATE_UNIT, 2017, "部门", "pdf"),
         OFFICE_PROSE: (OFFICE_UNIT, 2019, "部门", "pdf"),
         OFFICE_TABLES: ("中共" + OFFICE_UNIT, 2019, "部门", "pdf"),  # 部门：中共江苏省委办公厅 (p1)
@@ -295,12 +303,17 @@ def test_every_amount_is_printed_on_its_source_page(extractions, file_name):
     elsewhere = [
         f"{f.table_kind} {f.row_label} {f.column_key} {f.amount} ({f.unit_label}) not on page {f.source_page}"
         for f in extraction.table_facts
-        if not any(is_printed(s, printed_page(file_name, f.source_page)) for s in printed_forms(f.amount, f.unit_label))
+        if not any(
+            is_printed(s, printed_page(file_name, f.source_page))
+            for s in printed_forms(f.amount, f.unit_label)
+        )
     ]
     elsewhere += [
         f"prose {p.fact_key} {p.value} not on page {p.source_page}"
         for p in extraction.prose_facts
-        if not any(is_printed(s, printed_page(file_name, p.source_page)) for s in printed_forms(p.value, "万元"))
+        if not any(
+            is_printed(s, printed_page(file_name, p.source_page)) for s in printed_forms(p.value, "万元")
+        )
     ]
     assert not elsewhere, "\n".join(elsewhere)
 
@@ -327,7 +340,8 @@ def test_table_fact_page_is_where_pdftotext_prints_it(
 ):
     assert is_printed(printed, printed_page(file_name, page))
     [fact] = [
-        f for f in extractions[file_name].table_facts
+        f
+        for f in extractions[file_name].table_facts
         if f.table_kind == table_kind and key in (f.subject_code, f.line_item) and f.column_key == column_key
     ]
     assert (fact.amount, fact.source_page) == (amount, page)
@@ -363,20 +377,28 @@ def test_shanghai_tables_are_in_yuan_and_the_three_public_table_in_wan(extractio
     assert units.pop("three_public") == "万元"  # 单位:万元 above the “三公” table
     assert units and set(units.values()) == {"元"}  # 单位：元 above every other table
     three_public = {f.line_item: f.amount for f in extraction.table_facts if f.table_kind == "three_public"}
-    assert three_public["three_public_total"] == EXPECTED_METRICS[extraction.document.unit_name][
-        "three_public_total"]  # 47.91 / 6.4 taken as 万元, not divided by 10 000
+    assert (
+        three_public["three_public_total"]
+        == EXPECTED_METRICS[extraction.document.unit_name]["three_public_total"]
+    )  # 47.91 / 6.4 taken as 万元, not divided by 10 000
 
 
 def test_yuan_amounts_become_exact_wan(extractions):
     [total] = [
-        f for f in extractions[WANLI].table_facts
+        f
+        for f in extractions[WANLI].table_facts
         if f.table_kind == "income_expenditure_summary" and f.line_item == "expenditure_total"
     ]
-    assert (total.amount, total.unit_label, total.source_page) == (D("15621.1123"), "元", 10)  # 156,211,123 元
+    assert (total.amount, total.unit_label, total.source_page) == (
+        D("15621.1123"),
+        "元",
+        10,
+    )  # 156,211,123 元
 
 
 def test_20805_is_kept_by_its_printed_code_whatever_its_name(extractions):
     """20805 is 行政事业单位离退休 in 2017/2019 and 行政事业单位养老支出 in 2024: the printed code decides."""
+
     def labels(file_name: str, table_kind: str) -> set[tuple[str, str | None, int | None]]:
         return {
             (f.row_label, f.code_origin, f.source_page)
@@ -429,7 +451,9 @@ def test_three_public_table_of_the_welfare_home_has_no_empty_note(extractions):
 
 def test_fiscal_income_column_is_fiscal(extractions):
     keys = {
-        f.column_label: f.column_key for f in extractions[WELFARE_HOME].table_facts if f.table_kind == "income_summary"
+        f.column_label: f.column_key
+        for f in extractions[WELFARE_HOME].table_facts
+        if f.table_kind == "income_summary"
     }
     assert keys["收入预算/财政拨款收入"] == "fiscal"
 
@@ -466,7 +490,7 @@ def refused_pdfs(tmp_path_factory, news_text) -> dict[str, Path]:
     news.setFont(font, 11)
     text = news_text.strip()
     for i, start in enumerate(range(0, len(text), 40)):
-        news.drawString(56, 780 - 18 * i, text[start:start + 40])
+        news.drawString(56, 780 - 18 * i, text[start : start + 40])
     news.showPage()
     news.save()
     return {name: out / f"{name}.pdf" for name in ("scanned", "encrypted", "truncated", "news")}
@@ -540,8 +564,10 @@ def test_reserve_is_not_folded_into_project(metrics):
     """江苏: 总计 = 基本支出 + 项目支出 + 单位预留机动经费 (p11 / p3)."""
     for unit in (PROCURATORATE_UNIT, OFFICE_UNIT):
         row = metrics[unit]
-        assert row["basic_expenditure"] + row["project_expenditure"] + row["reserve_expenditure"] == row[
-            "total_expenditure"]
+        assert (
+            row["basic_expenditure"] + row["project_expenditure"] + row["reserve_expenditure"]
+            == row["total_expenditure"]
+        )
         assert row["reserve_expenditure"] > 0
 
 
@@ -554,8 +580,14 @@ def test_prose_file_and_tables_file_are_one_disclosure(con, metrics):
         r["figure"]: r["source_location"]
         for r in rows(con, "select * from marts.figure_sources where document_id = ?", [row["document_id"]])
     }
-    from_tables = ("total_expenditure", "basic_expenditure", "project_expenditure", "reserve_expenditure",
-                   "wage_welfare_expenditure", "three_public_total")
+    from_tables = (
+        "total_expenditure",
+        "basic_expenditure",
+        "project_expenditure",
+        "reserve_expenditure",
+        "wage_welfare_expenditure",
+        "three_public_total",
+    )
     from_prose = ("personnel_expenditure", "public_expenditure", "operating_expenditure")
     assert {figure: sources[figure].split(", ")[0] for figure in from_tables + from_prose} == {
         **dict.fromkeys(from_tables, OFFICE_TABLES),
@@ -563,7 +595,10 @@ def test_prose_file_and_tables_file_are_one_disclosure(con, metrics):
     }
     assert sources["total_expenditure"] == f"{OFFICE_TABLES}, page 1"
     assert sources["personnel_expenditure"] == f"{OFFICE_PROSE}, page 11"
-    issues = {r["rule"] for r in rows(con, "select rule from marts.quality_issues where unit_name = ?", [OFFICE_UNIT])}
+    issues = {
+        r["rule"]
+        for r in rows(con, "select rule from marts.quality_issues where unit_name = ?", [OFFICE_UNIT])
+    }
     assert "missing_total_expenditure" not in issues
 
 
@@ -597,10 +632,19 @@ def test_no_health_class_where_none_is_printed(con, metrics):
 FIGURE_OF_COLUMN = {
     column: column
     for column in (
-        "total_expenditure", "basic_expenditure", "project_expenditure", "reserve_expenditure",
-        "personnel_expenditure", "public_expenditure", "wage_welfare_expenditure", "three_public_total",
-        "three_public_outbound", "three_public_vehicle_purchase", "three_public_vehicle_operation",
-        "three_public_reception", "operating_expenditure",
+        "total_expenditure",
+        "basic_expenditure",
+        "project_expenditure",
+        "reserve_expenditure",
+        "personnel_expenditure",
+        "public_expenditure",
+        "wage_welfare_expenditure",
+        "three_public_total",
+        "three_public_outbound",
+        "three_public_vehicle_purchase",
+        "three_public_vehicle_operation",
+        "three_public_reception",
+        "operating_expenditure",
     )
 }
 PAGE_LOCATION = re.compile(r"^(?:(?P<file>.+\.pdf), )?page (?P<page>\d+)$")
@@ -616,7 +660,9 @@ def test_every_published_figure_names_its_page(con, metrics, unit):
     }
     figures = dict(FIGURE_OF_COLUMN)
     if row["in_service_staff"] is not None:
-        figures["in_service_staff"] = "staff_in_service" if row["staff_basis"] == "在职人员" else "staff_funded"
+        figures["in_service_staff"] = (
+            "staff_in_service" if row["staff_basis"] == "在职人员" else "staff_funded"
+        )
     for column, figure in figures.items():
         if row[column] is None:
             continue
@@ -653,13 +699,17 @@ def test_operating_issue_states_the_printed_figures(con):
     assert issue["unit_name"] == PROCURATORATE_UNIT
     assert (issue["found"], issue["expected"]) == (D("6032.55"), D("2598.06") + D("584.35"))
 
+
 def test_build_quarantines_unusable_pdfs_and_loads_the_good_ones(built, con):
     assert sorted(o.file_name for o in built.report.loaded) == sorted(PDF_FILES)
     assert {o.file_name: o.reason for o in built.report.quarantined} == {
         f"{name}.pdf": reason for name, (_, reason, _) in REFUSALS.items()
     }
     assert "quarantined" in built.output
-    quarantine = {r[0]: (r[1], r[2]) for r in con.execute("select file_name, reason, detail from raw.quarantine").fetchall()}
+    quarantine = {
+        r[0]: (r[1], r[2])
+        for r in con.execute("select file_name, reason, detail from raw.quarantine").fetchall()
+    }
     assert sorted(quarantine) == sorted(f"{name}.pdf" for name in REFUSALS)
     for name, (_, reason, words) in REFUSALS.items():
         stored_reason, detail = quarantine[f"{name}.pdf"]
@@ -682,9 +732,12 @@ def test_dashboard_links_open_each_pdf_at_the_page_of_the_figure(built, metrics)
         names = [c[0] for c in cursor.description]
         documents = [dict(zip(names, r)) for r in cursor.fetchall()]
         document_id = metrics[OFFICE_UNIT]["document_id"]
-        figures = dict(connection.execute(
-            "select figure, source_location from marts.figure_sources where document_id = ?", [document_id]
-        ).fetchall())
+        figures = dict(
+            connection.execute(
+                "select figure, source_location from marts.figure_sources where document_id = ?",
+                [document_id],
+            ).fetchall()
+        )
     finally:
         connection.close()
     links = SourceLinks(documents, document_id)

@@ -67,7 +67,11 @@ def test_stripped_three_public_header_of_three_levels(stripped):
     extraction = extract_file(stripped / EXACT[0])
     three_public = {f.line_item: f.amount for f in extraction.table_facts if f.table_kind == "three_public"}
     assert {k: str(v) for k, v in three_public.items()} == {
-        "three_public_total": "47.91", "three_public_outbound": "0", "three_public_reception": "1.35",
-        "three_public_vehicle": "46.56", "three_public_vehicle_purchase": "25",
-        "three_public_vehicle_operation": "21.56", "operating_expenditure": "443.18",
+        "three_public_total": "47.91",
+        "three_public_outbound": "0",
+        "three_public_reception": "1.35",
+        "three_public_vehicle": "46.56",
+        "three_public_vehicle_purchase": "25",
+        "three_public_vehicle_operation": "21.56",
+        "operating_expenditure": "443.18",
     }

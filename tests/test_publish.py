@@ -94,7 +94,9 @@ def test_published_documents_join_the_marts_on_their_keys(built):
             "SELECT d.file_name, d.unit_name, d.unit_name_in_marts, m.unit_name FROM published.documents d "
             "JOIN marts.unit_metrics m ON m.document_id = d.disclosure_id AND m.unit_id = d.unit_id"
         ).fetchall()
-        files = con.execute("SELECT count(*) FROM published.documents WHERE disclosure_id IS NOT NULL").fetchone()[0]
+        files = con.execute(
+            "SELECT count(*) FROM published.documents WHERE disclosure_id IS NOT NULL"
+        ).fetchone()[0]
     finally:
         con.close()
     assert len(rows) == files >= 5

@@ -90,11 +90,16 @@ def test_other_bytes_same_figures_is_a_duplicate_counted_once(con):
         assert original != duplicate
         row = rows(con, "select * from marts.document_history where document_id = ?", [duplicate])[0]
         assert row["version_status"] == "duplicate" and row["duplicate_of"] == original
-        issue = rows(con, "select * from intermediate.int_document_version_issues where document_id = ?", [duplicate])
+        issue = rows(
+            con, "select * from intermediate.int_document_version_issues where document_id = ?", [duplicate]
+        )
         assert [i["rule"] for i in issue] == ["duplicate_disclosure"] and original in issue[0]["detail"]
-    counted = rows(con, """
+    counted = rows(
+        con,
+        """
         select unit_id, fiscal_year, document_kind, count(*) as n from marts.unit_metrics
-        where counts_in_totals group by all having count(*) > 1""")
+        where counts_in_totals group by all having count(*) > 1""",
+    )
     assert counted == []
     assert con.execute("select count(*) from marts.unit_metrics").fetchone()[0] == 5
 
@@ -118,24 +123,52 @@ def inbox(tmp_path_factory) -> duckdb.DuckDBPyConnection:
 
 def test_inbox_execution_year_on_year_and_history(inbox):
     d = Decimal
-    execution = {(r["unit_name"], r["figure"]): r for r in rows(inbox, "select * from marts.budget_execution")}
+    execution = {
+        (r["unit_name"], r["figure"]): r for r in rows(inbox, "select * from marts.budget_execution")
+    }
     total = execution[("昌吉市社会保险中心", "total_expenditure")]
-    assert (total["budget_amount"], total["budget_source"], total["final_amount"], total["execution_rate"]) == (
-        d("1041.14"), "loaded_budget", d("1025.67"), d("0.985141"))
+    assert (
+        total["budget_amount"],
+        total["budget_source"],
+        total["final_amount"],
+        total["execution_rate"],
+    ) == (d("1041.14"), "loaded_budget", d("1025.67"), d("0.985141"))
     three = execution[("昌吉市社会保险中心", "three_public_total")]
-    assert (three["budget_amount"], three["final_amount"], three["execution_rate"]) == (d("5.2"), d("4.16"), d("0.8"))
-    social = execution[("中共上海市普陀区委社会工作部", "total_expenditure")] if (
-        "中共上海市普陀区委社会工作部", "total_expenditure") in execution else next(
-        r for (u, f), r in execution.items() if "社会工作部" in u and f == "total_expenditure")
+    assert (three["budget_amount"], three["final_amount"], three["execution_rate"]) == (
+        d("5.2"),
+        d("4.16"),
+        d("0.8"),
+    )
+    social = (
+        execution[("中共上海市普陀区委社会工作部", "total_expenditure")]
+        if ("中共上海市普陀区委社会工作部", "total_expenditure") in execution
+        else next(r for (u, f), r in execution.items() if "社会工作部" in u and f == "total_expenditure")
+    )
     assert (social["budget_amount"], social["final_amount"], social["execution_rate"]) == (
-        d("321.02"), d("307.82"), d("0.958881"))
-    yoy = rows(inbox, """select * from marts.unit_year_metrics where unit_name = '昌吉市社会保险中心'
-                         and fiscal_year = 2024 and document_kind = '部门预算' and figure = 'total_expenditure'""")[0]
+        d("321.02"),
+        d("307.82"),
+        d("0.958881"),
+    )
+    yoy = rows(
+        inbox,
+        """select * from marts.unit_year_metrics where unit_name = '昌吉市社会保险中心'
+                         and fiscal_year = 2024 and document_kind = '部门预算' and figure = 'total_expenditure'""",
+    )[0]
     assert (yoy["value"], yoy["previous_value"], yoy["change"], yoy["change_rate"]) == (
-        d("1041.14"), d("991.56"), d("49.58"), d("0.050002"))
+        d("1041.14"),
+        d("991.56"),
+        d("49.58"),
+        d("0.050002"),
+    )
     history = rows(inbox, "select * from marts.document_history")
-    assert len(history) == 17 and all(h["version_status"] == "current" and h["version_number"] == 1 for h in history)
-    office = {h["document_kind"] for h in history if h["unit_name"].endswith("普陀区人民政府办公室") and h["fiscal_year"] == 2025}
+    assert len(history) == 17 and all(
+        h["version_status"] == "current" and h["version_number"] == 1 for h in history
+    )
+    office = {
+        h["document_kind"]
+        for h in history
+        if h["unit_name"].endswith("普陀区人民政府办公室") and h["fiscal_year"] == 2025
+    }
     assert office == {"部门预算", "单位预算"}  # two kinds, never versions of each other
     jiangsu = [h for h in history if h["fiscal_year"] == 2019]
     assert len(jiangsu) == 1 and " + " in jiangsu[0]["file_names"]  # prose + tables: one disclosure

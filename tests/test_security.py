@@ -163,8 +163,8 @@ def test_the_scan_sees_a_value_spliced_into_sql(tmp_path):
     code = (
         "def f(con, name):\n"
         "    con.execute(f\"SELECT * FROM t WHERE unit = '{name}'\")\n"
-        "    con.execute(\"DELETE FROM t WHERE file = '\" + name + \"'\")\n"
-        "    query = \"SELECT {} FROM t\".format(name)\n"
+        '    con.execute("DELETE FROM t WHERE file = \'" + name + "\'")\n'
+        '    query = "SELECT {} FROM t".format(name)\n'
         "    con.sql(query)\n"
         "    con.execute('SELECT * FROM t WHERE unit = ?', [name])\n"
     )
@@ -230,8 +230,14 @@ def test_the_source_files_route_answers_404_for_anything_else(published):
     _, outside = published
 
     def get(name: str) -> int:
-        scope = {"type": "http", "method": "GET", "path": f"/source-files/{name}", "headers": [],
-                 "query_string": b"", "path_params": {"name": name}}
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": f"/source-files/{name}",
+            "headers": [],
+            "query_string": b"",
+            "path_params": {"name": name},
+        }
         return asyncio.run(server.source_file(Request(scope))).status_code
 
     assert get("0123456789abcdef.txt") == 200

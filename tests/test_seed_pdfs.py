@@ -70,8 +70,9 @@ def text_without_footers(pdf: Path) -> str:
 
 @functools.cache
 def poppler_text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def occurs_as_number(amount: str, text: str) -> bool:
@@ -144,8 +145,9 @@ def test_key_amounts_appear_as_printed(rendered, seed, variant):
 @pytest.mark.parametrize(("seed", "variant"), seed_cases())
 def test_prose_paragraphs_are_present(rendered, seed, variant):
     text = text_without_footers(output_path(rendered, seed, variant))
-    paragraphs = [squash(block.paragraph.text).replace("#", "") for block in read_text(seed).blocks
-                  if block.paragraph]
+    paragraphs = [
+        squash(block.paragraph.text).replace("#", "") for block in read_text(seed).blocks if block.paragraph
+    ]
     missing = [p for p in paragraphs if p and p not in text]
     assert not missing, f"{len(missing)} paragraphs missing, first: {missing[0][:60]}"
 
@@ -161,8 +163,12 @@ def test_unruled_variant_has_no_ruling_at_all(rendered, seed, variant):
 @pytest.mark.parametrize(("seed", "variant"), seed_cases(with_tables=True, variants=("ruled", "libreoffice")))
 def test_ruled_variants_rule_every_table_page(rendered, seed, variant):
     pdf = output_path(rendered, seed, variant)
-    unit_lines = {squash(line) for table in seed_layout(seed).tables for line in table.lead_in
-                  if lead_in_role(line) == "unit"}
+    unit_lines = {
+        squash(line)
+        for table in seed_layout(seed).tables
+        for line in table.lead_in
+        if lead_in_role(line) == "unit"
+    }
     table_pages = [i for i in range(len(page_texts(pdf))) if unit_lines & set(page_lines(pdf, i))]
     assert table_pages, "no page carries a unit line"
     with pdfplumber.open(pdf) as doc:
@@ -179,8 +185,10 @@ def test_a_long_table_continues_on_the_next_page(rendered, seed, variant):
     first = title_page(pdf, table)
     tokens_first = set(poppler_page_text(pdf, first).split())
     tokens_next = set(poppler_page_text(pdf, first + 1).split())
-    before = {cell for row in table.rows[table.header_count: table.split_at] for cell in row if is_amount(cell)}
-    after = {cell for row in table.rows[table.split_at:] for cell in row if is_amount(cell)}
+    before = {
+        cell for row in table.rows[table.header_count : table.split_at] for cell in row if is_amount(cell)
+    }
+    after = {cell for row in table.rows[table.split_at :] for cell in row if is_amount(cell)}
     assert before <= tokens_first, f"amounts {sorted(before - tokens_first)} not on page {first + 1}"
     assert after <= tokens_next, f"amounts {sorted(after - tokens_next)} not on page {first + 2}"
     assert after - tokens_first, "the rows after the split are on the title page too"
@@ -196,15 +204,24 @@ def test_a_long_table_continues_on_the_next_page(rendered, seed, variant):
 
 
 def poppler_page_text(pdf: Path, index: int) -> str:
-    return subprocess.run(["pdftotext", "-layout", "-f", str(index + 1), "-l", str(index + 1), str(pdf), "-"],
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", "-f", str(index + 1), "-l", str(index + 1), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 @pytest.mark.parametrize(("seed", "variant"), seed_cases(with_tables=True))
 def test_a_long_name_wraps_onto_a_second_line(rendered, seed, variant):
     layout = seed_layout(seed)
-    long_names = {squash(row[table.name_column]) for table in layout.tables if table.name_column is not None
-                  for row in table.rows[table.header_count:] if len(squash(row[table.name_column])) > NAME_COLUMN_CHARS}
+    long_names = {
+        squash(row[table.name_column])
+        for table in layout.tables
+        if table.name_column is not None
+        for row in table.rows[table.header_count :]
+        if len(squash(row[table.name_column])) > NAME_COLUMN_CHARS
+    }
     assert long_names, "the seed has no name long enough to wrap"
     with pdfplumber.open(output_path(rendered, seed, variant)) as doc:
         for page in doc.pages:
@@ -212,8 +229,11 @@ def test_a_long_name_wraps_onto_a_second_line(rendered, seed, variant):
             for upper in words:
                 for lower in words:
                     joined = squash(upper["text"]) + squash(lower["text"])
-                    if (joined in long_names and abs(upper["x0"] - lower["x0"]) < 3
-                            and 0 < lower["top"] - upper["top"] < 20):
+                    if (
+                        joined in long_names
+                        and abs(upper["x0"] - lower["x0"]) < 3
+                        and 0 < lower["top"] - upper["top"] < 20
+                    ):
                         return
     pytest.fail("no long name is printed on two lines")
 

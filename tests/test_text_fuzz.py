@@ -41,11 +41,38 @@ TYPED = (UnreadableDocument, NotABudgetDisclosure, IdentityNotFound)
 # deterministic by default (the same 200 examples on every run: a failure is reproducible, never a flake in
 # someone else's run); BUDGET_FUZZ_RANDOM=1 explores new examples.
 RANDOM = bool(os.environ.get("BUDGET_FUZZ_RANDOM"))
-FUZZ = settings(max_examples=200, deadline=None, derandomize=not RANDOM, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=not RANDOM,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
-GARBAGE_NUMBERS = ["1,2,3.4.5", "1.2.3", "--", "-", "１２３．４", "1e309", "9" * 40, "NaN", "inf", "∞", "(12.5)",
-                   "12.5万", "0x1F", "1 234,5", "—", "０", ".", ",", "1..2", "+-3", "١٢٣", "²³"]
+GARBAGE_NUMBERS = [
+    "1,2,3.4.5",
+    "1.2.3",
+    "--",
+    "-",
+    "１２３．４",
+    "1e309",
+    "9" * 40,
+    "NaN",
+    "inf",
+    "∞",
+    "(12.5)",
+    "12.5万",
+    "0x1F",
+    "1 234,5",
+    "—",
+    "０",
+    ".",
+    ",",
+    "1..2",
+    "+-3",
+    "١٢٣",
+    "²³",
+]
 _NUMBER_RE = __import__("re").compile(r"\d+(?:\.\d+)?")
 
 
@@ -54,9 +81,23 @@ def _mutate(lines: list[str], data: st.DataObject) -> list[str]:
         if not lines:
             lines = [""]
         i = data.draw(st.integers(0, len(lines) - 1), label="line")
-        op = data.draw(st.sampled_from(
-            ["delete", "duplicate", "swap", "insert", "unicode_in_line", "break_tab", "add_tab", "garbage_number",
-             "delete_block", "duplicate_block"]), label="op")
+        op = data.draw(
+            st.sampled_from(
+                [
+                    "delete",
+                    "duplicate",
+                    "swap",
+                    "insert",
+                    "unicode_in_line",
+                    "break_tab",
+                    "add_tab",
+                    "garbage_number",
+                    "delete_block",
+                    "duplicate_block",
+                ]
+            ),
+            label="op",
+        )
         if op == "delete":
             del lines[i]
         elif op == "duplicate":
@@ -68,9 +109,13 @@ def _mutate(lines: list[str], data: st.DataObject) -> list[str]:
             lines.insert(i, data.draw(st.text(max_size=40), label="inserted"))
         elif op == "unicode_in_line":
             at = data.draw(st.integers(0, len(lines[i])), label="at")
-            lines[i] = lines[i][:at] + data.draw(st.text(min_size=1, max_size=8), label="unicode") + lines[i][at:]
+            lines[i] = (
+                lines[i][:at] + data.draw(st.text(min_size=1, max_size=8), label="unicode") + lines[i][at:]
+            )
         elif op == "break_tab":
-            lines[i] = lines[i].replace("\t", data.draw(st.sampled_from([" ", "", "  ", "\u3000"]), label="tab"))
+            lines[i] = lines[i].replace(
+                "\t", data.draw(st.sampled_from([" ", "", "  ", "\u3000"]), label="tab")
+            )
         elif op == "add_tab":
             at = data.draw(st.integers(0, len(lines[i])), label="at")
             lines[i] = lines[i][:at] + "\t" + lines[i][at:]
@@ -78,10 +123,10 @@ def _mutate(lines: list[str], data: st.DataObject) -> list[str]:
             garbage = data.draw(st.sampled_from(GARBAGE_NUMBERS), label="garbage")
             lines[i] = _NUMBER_RE.sub(garbage, lines[i], count=data.draw(st.integers(0, 3), label="count"))
         elif op == "delete_block":
-            del lines[i: i + data.draw(st.integers(1, 60), label="size")]
+            del lines[i : i + data.draw(st.integers(1, 60), label="size")]
         else:  # duplicate_block
             size = data.draw(st.integers(1, 60), label="size")
-            lines[i:i] = lines[i: i + size]
+            lines[i:i] = lines[i : i + size]
     return lines
 
 
@@ -95,8 +140,10 @@ def mutated_seed(draw) -> str:
 @st.composite
 def mutated_bytes(draw) -> bytes:
     text = draw(mutated_seed())
-    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16", "utf-16-be", "utf-32"]),
-                    label="encoding")
+    encoding = draw(
+        st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16", "utf-16-be", "utf-32"]),
+        label="encoding",
+    )
     data = text.encode(encoding, errors="replace")
     if encoding == "utf-16-be":
         data = b"\xfe\xff" + data

@@ -33,8 +33,11 @@ def test_every_source_method_is_labelled():
 
 
 def test_every_quarantine_reason_is_labelled():
-    reasons = {value for name, value in vars(loading).items() if name.isupper() and isinstance(value, str)
-               and name not in ("LOADED", "QUARANTINED", "MISSING")}
+    reasons = {
+        value
+        for name, value in vars(loading).items()
+        if name.isupper() and isinstance(value, str) and name not in ("LOADED", "QUARANTINED", "MISSING")
+    }
     reasons |= {identity.UNIT_NOT_FOUND, identity.FISCAL_YEAR_NOT_FOUND}
     assert reasons <= codes("quarantine_reason"), reasons - codes("quarantine_reason")
 

@@ -69,7 +69,9 @@ def subject_rows(extraction) -> list[Row]:
     for fact in extraction.table_facts:
         if fact.table_kind != "gpb_expenditure" or not fact.subject_code or fact.subject_system != "function":
             continue
-        row = rows.setdefault(fact.subject_code, Row(fact.subject_code, fact.row_label, Decimal(0), Decimal(0)))
+        row = rows.setdefault(
+            fact.subject_code, Row(fact.subject_code, fact.row_label, Decimal(0), Decimal(0))
+        )
         if fact.column_key == "project":
             row.budget_project = fact.amount
         elif fact.column_key == "total":
@@ -116,8 +118,11 @@ def three_public_budget(extraction) -> dict[str, Decimal]:
 def personnel_budget(extraction) -> Decimal:
     """The seed's 人员经费 (its 一般公共预算基本支出表 total row, column personnel), 0 where it prints none."""
     for fact in extraction.table_facts:
-        if fact.table_kind == "gpb_basic_expenditure" and fact.line_item == "table_total" \
-                and fact.column_key == "personnel":
+        if (
+            fact.table_kind == "gpb_basic_expenditure"
+            and fact.line_item == "table_total"
+            and fact.column_key == "personnel"
+        ):
             return fact.amount
     return Decimal(0)
 
@@ -136,12 +141,18 @@ def final_accounts_text(extraction) -> str:
     final_basic = sum((r.final_basic for r in classes), Decimal(0))
     final_project = sum((r.final_project for r in classes), Decimal(0))
     opening = cents(budget_total * Decimal("0.01"))
-    closing = opening + budget_total - final_total  # 年初 + 本年收入 = 本年支出 + 年末, the income being the budget
+    closing = (
+        opening + budget_total - final_total
+    )  # 年初 + 本年收入 = 本年支出 + 年末, the income being the budget
     income = budget_total
     three_budget = three_public_budget(extraction)
     three_final = {k: cents(v * THREE_PUBLIC_FACTOR) for k, v in three_budget.items()}
-    vehicle_budget = three_budget["three_public_vehicle_purchase"] + three_budget["three_public_vehicle_operation"]
-    vehicle_final = three_final["three_public_vehicle_purchase"] + three_final["three_public_vehicle_operation"]
+    vehicle_budget = (
+        three_budget["three_public_vehicle_purchase"] + three_budget["three_public_vehicle_operation"]
+    )
+    vehicle_final = (
+        three_final["three_public_vehicle_purchase"] + three_final["three_public_vehicle_operation"]
+    )
     tp_budget_total = sum(three_budget.values(), Decimal(0))
     tp_final_total = sum(three_final.values(), Decimal(0))
     t = "\t"
@@ -151,66 +162,127 @@ def final_accounts_text(extraction) -> str:
     side = [(f"{numeral(i + 1)}、{r.name}", r.final) for i, r in enumerate(classes)]
     out.append(f"一、一般公共预算财政拨款收入{t}{income}{t}{side[0][0]}{t}{side[0][1]}")
     out += [f"{t}{t}{name}{t}{amount}" for name, amount in side[1:]]
-    out += [f"本年收入合计{t}{income}{t}本年支出合计{t}{final_total}",
-            f"年初结转和结余{t}{opening}{t}年末结转和结余{t}{closing}",
-            f"总计{t}{income + opening}{t}总计{t}{final_total + closing}", ""]
+    out += [
+        f"本年收入合计{t}{income}{t}本年支出合计{t}{final_total}",
+        f"年初结转和结余{t}{opening}{t}年末结转和结余{t}{closing}",
+        f"总计{t}{income + opening}{t}总计{t}{final_total + closing}",
+        "",
+    ]
 
-    out += ["二、支出决算表", "单位：万元", f"科目编码{t}科目名称{t}本年支出合计{t}基本支出{t}项目支出",
-            f"合计{t}{t}{final_total}{t}{final_basic}{t}{final_project}"]
+    out += [
+        "二、支出决算表",
+        "单位：万元",
+        f"科目编码{t}科目名称{t}本年支出合计{t}基本支出{t}项目支出",
+        f"合计{t}{t}{final_total}{t}{final_basic}{t}{final_project}",
+    ]
     out += [f"{r.code}{t}{r.name}{t}{r.final}{t}{r.final_basic}{t}{r.final_project}" for r in rows]
     out.append("")
 
-    out += ["二、收入决算表", "单位：万元", f"科目编码{t}科目名称{t}本年收入合计{t}财政拨款收入",
-            f"合计{t}{t}{final_total}{t}{final_total}"]
+    out += [
+        "二、收入决算表",
+        "单位：万元",
+        f"科目编码{t}科目名称{t}本年收入合计{t}财政拨款收入",
+        f"合计{t}{t}{final_total}{t}{final_total}",
+    ]
     out += [f"{r.code}{t}{r.name}{t}{r.final}{t}{r.final}" for r in rows]
     out.append("")
 
-    out += ["三、财政拨款收入支出决算总表", "单位：万元", f"收入{t}{t}支出{t}{t}",
-            f"项目{t}决算数{t}项目{t}合计{t}一般公共预算财政拨款"]
+    out += [
+        "三、财政拨款收入支出决算总表",
+        "单位：万元",
+        f"收入{t}{t}支出{t}{t}",
+        f"项目{t}决算数{t}项目{t}合计{t}一般公共预算财政拨款",
+    ]
     out.append(f"一、一般公共预算财政拨款{t}{income}{t}{side[0][0]}{t}{side[0][1]}{t}{side[0][1]}")
     out += [f"{t}{t}{name}{t}{amount}{t}{amount}" for name, amount in side[1:]]
-    out += [f"本年收入合计{t}{income}{t}本年支出合计{t}{final_total}{t}{final_total}",
-            f"年初财政拨款结转和结余{t}{opening}{t}年末财政拨款结转和结余{t}{closing}{t}{closing}",
-            f"总计{t}{income + opening}{t}总计{t}{final_total + closing}{t}{final_total + closing}", ""]
+    out += [
+        f"本年收入合计{t}{income}{t}本年支出合计{t}{final_total}{t}{final_total}",
+        f"年初财政拨款结转和结余{t}{opening}{t}年末财政拨款结转和结余{t}{closing}{t}{closing}",
+        f"总计{t}{income + opening}{t}总计{t}{final_total + closing}{t}{final_total + closing}",
+        "",
+    ]
 
-    out += ["四、一般公共预算财政拨款支出决算表", "单位：万元",
-            f"科目编码{t}科目名称{t}预算数{t}决算数{t}基本支出{t}项目支出{t}完成率（%）"]
-    out += [f"{r.code}{t}{r.name}{t}{r.budget}{t}{r.final}{t}{r.final_basic}{t}{r.final_project}{t}"
-            f"{rate(r.final, r.budget)}" for r in rows]
-    out.append(f"合计{t}{t}{budget_total}{t}{final_total}{t}{final_basic}{t}{final_project}{t}"
-               f"{rate(final_total, budget_total)}")
+    out += [
+        "四、一般公共预算财政拨款支出决算表",
+        "单位：万元",
+        f"科目编码{t}科目名称{t}预算数{t}决算数{t}基本支出{t}项目支出{t}完成率（%）",
+    ]
+    out += [
+        f"{r.code}{t}{r.name}{t}{r.budget}{t}{r.final}{t}{r.final_basic}{t}{r.final_project}{t}"
+        f"{rate(r.final, r.budget)}"
+        for r in rows
+    ]
+    out.append(
+        f"合计{t}{t}{budget_total}{t}{final_total}{t}{final_basic}{t}{final_project}{t}"
+        f"{rate(final_total, budget_total)}"
+    )
     out.append("")
 
     personnel = min(cents(personnel_budget(extraction) * BASIC_FACTOR), final_basic)
-    out += ["四、一般公共预算财政拨款基本支出决算表", "单位：万元",
-            f"科目编码{t}科目名称{t}决算数{t}科目编码{t}科目名称{t}决算数",
-            f"人员经费合计{t}{t}{personnel}{t}公用经费合计{t}{t}{final_basic - personnel}", ""]
+    out += [
+        "四、一般公共预算财政拨款基本支出决算表",
+        "单位：万元",
+        f"科目编码{t}科目名称{t}决算数{t}科目编码{t}科目名称{t}决算数",
+        f"人员经费合计{t}{t}{personnel}{t}公用经费合计{t}{t}{final_basic - personnel}",
+        "",
+    ]
 
-    out += ["五、财政拨款“三公”经费支出决算表", "单位：万元", f"项目{t}预算数{t}决算数{t}完成率（%）",
-            f"合计{t}{tp_budget_total}{t}{tp_final_total}{t}{rate(tp_final_total, tp_budget_total)}"]
+    out += [
+        "五、财政拨款“三公”经费支出决算表",
+        "单位：万元",
+        f"项目{t}预算数{t}决算数{t}完成率（%）",
+        f"合计{t}{tp_budget_total}{t}{tp_final_total}{t}{rate(tp_final_total, tp_budget_total)}",
+    ]
     for key, label in THREE_PUBLIC_PARTS:
         if key == "three_public_vehicle_purchase":
-            out.append(f"公务用车购置及运行费{t}{vehicle_budget}{t}{vehicle_final}{t}{rate(vehicle_final, vehicle_budget)}")
-        out.append(f"{label}{t}{three_budget[key]}{t}{three_final[key]}{t}{rate(three_final[key], three_budget[key])}")
+            out.append(
+                f"公务用车购置及运行费{t}{vehicle_budget}{t}{vehicle_final}{t}{rate(vehicle_final, vehicle_budget)}"
+            )
+        out.append(
+            f"{label}{t}{three_budget[key]}{t}{three_final[key]}{t}{rate(three_final[key], three_budget[key])}"
+        )
     out.append("")
-    out += ["六、政府性基金预算财政拨款收入支出决算表", "单位：万元",
-            f"科目编码{t}科目名称{t}年初结转和结余{t}本年收入{t}本年支出{t}年末结转和结余",
-            f"合计{t}{t}{t}{t}{t}", f"注：{unit}无政府性基金预算财政拨款收入和支出，故本表无数据。", ""]
-    out += ["七、国有资本经营预算财政拨款收入支出决算表", "单位：万元",
-            f"科目编码{t}科目名称{t}年初结转和结余{t}本年收入{t}本年支出{t}年末结转和结余",
-            f"合计{t}{t}{t}{t}{t}", f"注：{unit}无国有资本经营预算财政拨款收入和支出，故本表无数据。", ""]
+    out += [
+        "六、政府性基金预算财政拨款收入支出决算表",
+        "单位：万元",
+        f"科目编码{t}科目名称{t}年初结转和结余{t}本年收入{t}本年支出{t}年末结转和结余",
+        f"合计{t}{t}{t}{t}{t}",
+        f"注：{unit}无政府性基金预算财政拨款收入和支出，故本表无数据。",
+        "",
+    ]
+    out += [
+        "七、国有资本经营预算财政拨款收入支出决算表",
+        "单位：万元",
+        f"科目编码{t}科目名称{t}年初结转和结余{t}本年收入{t}本年支出{t}年末结转和结余",
+        f"合计{t}{t}{t}{t}{t}",
+        f"注：{unit}无国有资本经营预算财政拨款收入和支出，故本表无数据。",
+        "",
+    ]
 
-    out += [f"第三部分 {unit}{year}年度部门决算情况说明", "", "一、收入支出决算总体情况说明",
-            f"{unit}{year}年度收入支出总计{income + opening}万元。", "",
-            "二、支出决算情况说明", f"本年支出合计{final_total}万元。", "",
-            "三、一般公共预算财政拨款支出决算情况说明",
-            f"一般公共预算财政拨款支出年初预算为{budget_total}万元，支出决算为{final_total}万元，"
-            f"完成年初预算的{rate(final_total, budget_total)}%。"
-            + ("决算数小于预算数的主要原因：项目按进度执行。" if final_total < budget_total else ""), ""]
+    out += [
+        f"第三部分 {unit}{year}年度部门决算情况说明",
+        "",
+        "一、收入支出决算总体情况说明",
+        f"{unit}{year}年度收入支出总计{income + opening}万元。",
+        "",
+        "二、支出决算情况说明",
+        f"本年支出合计{final_total}万元。",
+        "",
+        "三、一般公共预算财政拨款支出决算情况说明",
+        f"一般公共预算财政拨款支出年初预算为{budget_total}万元，支出决算为{final_total}万元，"
+        f"完成年初预算的{rate(final_total, budget_total)}%。"
+        + ("决算数小于预算数的主要原因：项目按进度执行。" if final_total < budget_total else ""),
+        "",
+    ]
     if tp_budget_total:
-        out += ["四、财政拨款“三公”经费支出决算情况说明",
-                (f"“三公”经费财政拨款支出年初预算为{tp_budget_total}万元，支出决算为{tp_final_total}万元，"
-                 f"完成预算的{rate(tp_final_total, tp_budget_total)}%。决算数小于预算数的主要原因：厉行节约。"), ""]
+        out += [
+            "四、财政拨款“三公”经费支出决算情况说明",
+            (
+                f"“三公”经费财政拨款支出年初预算为{tp_budget_total}万元，支出决算为{tp_final_total}万元，"
+                f"完成预算的{rate(tp_final_total, tp_budget_total)}%。决算数小于预算数的主要原因：厉行节约。"
+            ),
+            "",
+        ]
     number = 0
     for index, line in enumerate(out):  # the tables numbered in the order printed
         if re.match(r"^[一二三四五六七八九十]+、.*决算表$", line):
@@ -224,11 +296,13 @@ _AMOUNT = re.compile(r"(?<![\d.])(\d[\d,]*\.\d+)(?![\d.]*\s*[%％])")
 
 def previous_year_text(seed_text: str, year: int) -> str:
     """The seed one year back: every decimal amount ÷ 1.05 (half up to its printed decimals), its years − 1."""
+
     def scale(match: re.Match[str]) -> str:
         raw = match.group(1)
         places = len(raw.split(".")[1])
         value = (Decimal(raw.replace(",", "")) / PREVIOUS_YEAR_DIVISOR).quantize(
-            Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+            Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP
+        )
         return f"{value:,}" if "," in raw else str(value)
 
     text = _AMOUNT.sub(scale, seed_text)
@@ -242,7 +316,10 @@ def year_on_year_sentence(total: Decimal, previous: Decimal) -> str:
 
 
 def total_expenditure(extraction) -> Decimal:
-    for kind, item in (("income_expenditure_summary", "expenditure_total"), ("expenditure_summary", "table_total")):
+    for kind, item in (
+        ("income_expenditure_summary", "expenditure_total"),
+        ("expenditure_summary", "table_total"),
+    ):
         for fact in extraction.table_facts:
             if fact.table_kind == kind and fact.line_item == item and fact.column_key == "total":
                 return fact.amount

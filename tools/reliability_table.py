@@ -39,12 +39,23 @@ def render_table(data: dict) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for case in cases:
-        lines.append("| " + " | ".join([
-            f"`{case['case']}`", _cell(case["group"]), _cell(case["description"]), _cell(case["expected"]),
-            _cell(case["outcome"]) + (f" ({_cell(case['notes'])})" if case.get("notes") else ""),
-            "yes" if case["handled_right"] else "**no**",
-            _mark(case["crash"]), _mark(case["partial_write"]), _mark(case["silent_wrong"]),
-        ]) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    f"`{case['case']}`",
+                    _cell(case["group"]),
+                    _cell(case["description"]),
+                    _cell(case["expected"]),
+                    _cell(case["outcome"]) + (f" ({_cell(case['notes'])})" if case.get("notes") else ""),
+                    "yes" if case["handled_right"] else "**no**",
+                    _mark(case["crash"]),
+                    _mark(case["partial_write"]),
+                    _mark(case["silent_wrong"]),
+                ]
+            )
+            + " |"
+        )
     total = len(cases)
     right = sum(c["handled_right"] for c in cases)
     lines.append(
@@ -54,9 +65,11 @@ def render_table(data: dict) -> str:
     build = data.get("build", {})
     lines += [
         "",
-        (f"One build over the seeds and the corpus ({build.get('files', '?')} entries of the corpus): exit status "
-         f"{build.get('returncode', '?')}, traceback in the output: "
-         f"{'yes' if build.get('traceback_in_output') else 'no'}."),
+        (
+            f"One build over the seeds and the corpus ({build.get('files', '?')} entries of the corpus): exit status "
+            f"{build.get('returncode', '?')}, traceback in the output: "
+            f"{'yes' if build.get('traceback_in_output') else 'no'}."
+        ),
     ]
     return "\n".join(lines)
 
@@ -76,18 +89,25 @@ def with_table(text: str, table: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not ARTIFACT.is_file():
-        print(f"{ARTIFACT.relative_to(ROOT)} is missing: run `uv run pytest tests/test_bad_inputs.py` first",
-              file=sys.stderr)
+        print(
+            f"{ARTIFACT.relative_to(ROOT)} is missing: run `uv run pytest tests/test_bad_inputs.py` first",
+            file=sys.stderr,
+        )
         return 1
     table = render_table(json.loads(ARTIFACT.read_text(encoding="utf-8")))
     text = DOC.read_text(encoding="utf-8")
     if "--check" in argv:
         current = table_in(text) == table
-        print("docs/reliability.md is current" if current else "docs/reliability.md is stale", file=sys.stderr)
+        print(
+            "docs/reliability.md is current" if current else "docs/reliability.md is stale", file=sys.stderr
+        )
         return 0 if current else 1
     DOC.write_text(with_table(text, table), encoding="utf-8")
-    print(f"wrote the table of {len(json.loads(ARTIFACT.read_text('utf-8'))['cases'])} cases to "
-          f"{DOC.relative_to(ROOT)}", file=sys.stderr)
+    print(
+        f"wrote the table of {len(json.loads(ARTIFACT.read_text('utf-8'))['cases'])} cases to "
+        f"{DOC.relative_to(ROOT)}",
+        file=sys.stderr,
+    )
     return 0
 
 

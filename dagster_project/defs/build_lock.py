@@ -128,7 +128,9 @@ def _acquire(path: Path) -> LockHandle:
 
 def _release(handle: LockHandle) -> None:
     try:
-        os.ftruncate(handle._fd, 0)  # an empty file: nobody holds it (the file itself stays: see the docstring)
+        os.ftruncate(
+            handle._fd, 0
+        )  # an empty file: nobody holds it (the file itself stays: see the docstring)
     except OSError:
         pass
     finally:
@@ -140,7 +142,9 @@ def _release(handle: LockHandle) -> None:
 
 def _busy_message(path: Path, holder: dict) -> str:
     if not holder:
-        return f"another build is running (it holds {path}; its pid is not written yet): try again when it ends"
+        return (
+            f"another build is running (it holds {path}; its pid is not written yet): try again when it ends"
+        )
     who = f"pid {holder.get('pid', '?')} on {holder.get('host', '?')}"
     since = holder.get("started_at", "?")
     argv = " ".join(str(a) for a in holder.get("argv", []))
@@ -150,7 +154,9 @@ def _busy_message(path: Path, holder: dict) -> str:
 # --------------------------------------------------------------------------- the DuckDB file itself
 
 CONFLICTING_LOCK = "Conflicting lock"
-LOCK_RETRY_SECONDS = 5.0  # how long a step waits for a read-only reader (``budget-warehouse report``) to close
+LOCK_RETRY_SECONDS = (
+    5.0  # how long a step waits for a read-only reader (``budget-warehouse report``) to close
+)
 
 
 def is_lock_conflict(exc: BaseException) -> bool:
@@ -181,7 +187,9 @@ def _command_of(pid: str) -> str:
     return f" ({command[:160]})" if command else ""
 
 
-def connect_writer(warehouse_path: Path, retry_seconds: float = LOCK_RETRY_SECONDS) -> duckdb.DuckDBPyConnection:
+def connect_writer(
+    warehouse_path: Path, retry_seconds: float = LOCK_RETRY_SECONDS
+) -> duckdb.DuckDBPyConnection:
     """A read-write connection; while another process holds the file, retry for ``retry_seconds`` (a reader
     closing), then raise ``WarehouseBusy`` naming the holder — never an unbounded wait."""
     deadline = time.monotonic() + retry_seconds

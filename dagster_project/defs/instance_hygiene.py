@@ -136,7 +136,9 @@ def release_dead_runs(instance: dg.DagsterInstance) -> Recovery:
         if run is None or run.status in FINISHED_STATUSES:
             _free_run(instance, slot.run_id, recovery)
         elif holder_is_dead(run.tags) is None:
-            recovery.foreign_holders.append(f"run {slot.run_id} ({run.job_name}, step {slot.step_key}, {run.status.value})")
+            recovery.foreign_holders.append(
+                f"run {slot.run_id} ({run.job_name}, step {slot.step_key}, {run.status.value})"
+            )
     return recovery
 
 

@@ -78,9 +78,9 @@ def ocr_page(document, index: int, dpi: int | None = None, rules: bool = True) -
     cleaned = image.copy()
     m = ERASE_MARGIN
     for row0, row1, c0, c1 in horizontal:
-        cleaned[max(0, row0 - m):row1 + 1 + m, c0:c1] = 255
+        cleaned[max(0, row0 - m) : row1 + 1 + m, c0:c1] = 255
     for col0, col1, r0, r1 in vertical:
-        cleaned[r0:r1, max(0, col0 - m):col1 + 1 + m] = 255
+        cleaned[r0:r1, max(0, col0 - m) : col1 + 1 + m] = 255
     data = _tesseract(pytesseract, cleaned)
     cuts = [((col0 + col1) / 2, r0, r1) for col0, col1, r0, r1 in vertical]
     chars = _chars(data, scale, cuts)
@@ -95,12 +95,17 @@ def _tesseract(pytesseract, image: np.ndarray) -> dict:
     # one thread: pages are OCR'd one after the other, and the machine's other cores belong to other work
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     return pytesseract.image_to_data(
-        Image.fromarray(image), lang=LANG, config=f"--psm {PSM}", output_type=pytesseract.Output.DICT,
+        Image.fromarray(image),
+        lang=LANG,
+        config=f"--psm {PSM}",
+        output_type=pytesseract.Output.DICT,
     )
 
 
 # --------------------------------------------------------------------------- rules
-def _rules(dark: np.ndarray, scale: float) -> tuple[list[tuple[int, int, int, int]], list[tuple[int, int, int, int]]]:
+def _rules(
+    dark: np.ndarray, scale: float
+) -> tuple[list[tuple[int, int, int, int]], list[tuple[int, int, int, int]]]:
     """(horizontal, vertical) rules in pixels: (first row, last row, start col, end col) and
     (first col, last col, start row, end row)."""
     min_length = int(MIN_RULE * scale)
@@ -121,7 +126,11 @@ def _segments(dark: np.ndarray, min_length: int, max_thickness: int) -> list[tup
     done: list[list[int]] = []
     for row, start, end in zip(rows[keep].tolist(), starts[keep].tolist(), ends[keep].tolist()):
         for seg in open_segments:
-            if seg[1] >= row - 1 and seg[1] != row and min(seg[3], end) - max(seg[2], start) > 0.5 * (end - start):
+            if (
+                seg[1] >= row - 1
+                and seg[1] != row
+                and min(seg[3], end) - max(seg[2], start) > 0.5 * (end - start)
+            ):
                 seg[1], seg[2], seg[3] = row, min(seg[2], start), max(seg[3], end)
                 break
         else:
@@ -150,8 +159,13 @@ def _chars(data: dict, scale: float, cuts: list[tuple[float, int, int]]) -> list
         text = normalise_word(raw or "")
         if not text or float(data["conf"][i]) < 0:
             continue
-        word = {"text": text, "x0": data["left"][i], "x1": data["left"][i] + data["width"][i],
-                "top": data["top"][i], "bottom": data["top"][i] + data["height"][i]}
+        word = {
+            "text": text,
+            "x0": data["left"][i],
+            "x1": data["left"][i] + data["width"][i],
+            "top": data["top"][i],
+            "bottom": data["top"][i] + data["height"][i],
+        }
         lines.setdefault((data["block_num"][i], data["par_num"][i], data["line_num"][i]), []).append(word)
     chars: list[dict] = []
     for words in lines.values():
@@ -179,10 +193,15 @@ def _runs(words: list[dict], size: float, cuts: list[tuple[float, int, int]]) ->
     runs: list[list[dict]] = []
     for word in words:
         last = runs[-1][-1] if runs else None
-        if (last is not None and word["x0"] - last["x1"] <= CLOSE_GAP * size
-                and _kind(last["text"][-1]) == _kind(word["text"][0]) != "other"
-                and not any(last["x1"] - 1 <= x <= word["x0"] + 1 and top < word["bottom"] and bottom > word["top"]
-                            for x, top, bottom in cuts)):
+        if (
+            last is not None
+            and word["x0"] - last["x1"] <= CLOSE_GAP * size
+            and _kind(last["text"][-1]) == _kind(word["text"][0]) != "other"
+            and not any(
+                last["x1"] - 1 <= x <= word["x0"] + 1 and top < word["bottom"] and bottom > word["top"]
+                for x, top, bottom in cuts
+            )
+        ):
             runs[-1].append(word)
         else:
             runs.append([word])
@@ -208,11 +227,22 @@ def _split(text: str, x0: float, x1: float, top: float, bottom: float) -> list[d
     chars, x = [], x0
     for char, weight in zip(text, weights):
         right = x + weight * unit
-        chars.append({
-            "object_type": "char", "text": char, "x0": x, "x1": right, "top": top, "bottom": bottom,
-            "doctop": top, "width": right - x, "height": bottom - top, "size": bottom - top,
-            "upright": True, "fontname": "OCR",
-        })
+        chars.append(
+            {
+                "object_type": "char",
+                "text": char,
+                "x0": x,
+                "x1": right,
+                "top": top,
+                "bottom": bottom,
+                "doctop": top,
+                "width": right - x,
+                "height": bottom - top,
+                "size": bottom - top,
+                "upright": True,
+                "fontname": "OCR",
+            }
+        )
         x = right
     return chars
 
@@ -230,16 +260,20 @@ def normalise_word(text: str) -> str:
     if not stripped:
         return ""  # a lone bar or quote: a rule's remains
     if any(c.isdigit() for c in stripped) and _DIGITISH.match(stripped):
-        text = stripped.translate(str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1",
-                                                 "，": ",", "。": "."}))
+        text = stripped.translate(
+            str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "，": ",", "。": "."})
+        )
     # a separator between digits read full width
     return re.sub(r"(?<=\d)[，](?=\d)", ",", re.sub(r"(?<=\d)[。．](?=\d)", ".", text))
 
 
 # Misreadings of the budget vocabulary seen on the rasterised disclosures: 支 read as 文 (收支, 支出), the
 # colon of 单位： read as a comma or lost before the unit.  Neither 文出 nor 收文 occurs in a disclosure.
-_VOCABULARY = ((re.compile(r"文出"), "支出"), (re.compile(r"收文"), "收支"),
-               (re.compile(r"(?<!编制)单位[，,;；.．:：]?(?=(?:万元|千元|元|亿元)$)"), "单位："))
+_VOCABULARY = (
+    (re.compile(r"文出"), "支出"),
+    (re.compile(r"收文"), "收支"),
+    (re.compile(r"(?<!编制)单位[，,;；.．:：]?(?=(?:万元|千元|元|亿元)$)"), "单位："),
+)
 _LEADING_MARKS = "、，,”“\"'‘’"  # no cell or line starts with these: a rule's remains
 
 

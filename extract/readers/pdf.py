@@ -57,7 +57,9 @@ MIN_CHARS_PER_PAGE = 8  # fewer characters on average: a scan without a text lay
 MARGIN_SHARE = 0.08  # page numbers live in the top/bottom 8 % of the page
 MAX_TITLE_PIECE = 8  # the tail of a broken title line is this short
 
-_PAGE_NUMBER = re.compile(r"^(?:[-—–－]\s*)?(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*\d{1,4}|\s*共\s*\d{1,4}\s*页)?(?:\s*[-—–－])?$")
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-—–－]\s*)?(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*\d{1,4}|\s*共\s*\d{1,4}\s*页)?(?:\s*[-—–－])?$"
+)
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,9 @@ def read_pdf(path: Path) -> SourceDocument:
     return doc
 
 
-def read_pdf_with_routes(path: Path, backend: str = DEFAULT_BACKEND) -> tuple[SourceDocument, list[PageRoute]]:
+def read_pdf_with_routes(
+    path: Path, backend: str = DEFAULT_BACKEND
+) -> tuple[SourceDocument, list[PageRoute]]:
     """The document and how each page was routed.  ``backend``: 'pdfium' (default, fast) or 'pdfplumber'
     (pdfminer) — both give the reader the same page objects (``extract.readers.pdf_layout``).
 
@@ -86,7 +90,9 @@ def read_pdf_with_routes(path: Path, backend: str = DEFAULT_BACKEND) -> tuple[So
     data = path.read_bytes()
     _check_file(data)
     digest = content_hash(data)
-    doc = SourceDocument(document_id=digest[:16], file_name=path.name, source_format="pdf", content_sha256=digest)
+    doc = SourceDocument(
+        document_id=digest[:16], file_name=path.name, source_format="pdf", content_sha256=digest
+    )
     routes: list[PageRoute] = []
     columns = None  # the columns of an unruled table that ended the previous page
     try:
@@ -105,9 +111,14 @@ def read_pdf_with_routes(path: Path, backend: str = DEFAULT_BACKEND) -> tuple[So
                     page = _ocr_or_none(pdf, number, doc) or page
                 blocks, route, columns = _read_page(page, number, columns)
             except Exception as exc:  # noqa: BLE001 — one damaged page is a warning; the rest loads
-                doc.warnings.append(ExtractionWarning(
-                    doc.document_id, "page_unreadable", source_location(None, number), _reason(exc),
-                ))
+                doc.warnings.append(
+                    ExtractionWarning(
+                        doc.document_id,
+                        "page_unreadable",
+                        source_location(None, number),
+                        _reason(exc),
+                    )
+                )
                 columns = None
                 continue
             doc.blocks.extend(blocks)
@@ -127,10 +138,14 @@ def read_pdf_with_routes(path: Path, backend: str = DEFAULT_BACKEND) -> tuple[So
 def _ocr_or_none(pdf, number: int, doc: SourceDocument):
     """The page read by OCR, when it has (almost) no text layer and OCR is installed; None otherwise."""
     if not ocr_available():
-        doc.warnings.append(ExtractionWarning(
-            doc.document_id, "page_without_text", source_location(None, number),
-            "the page has no text layer and OCR is not installed",
-        ))
+        doc.warnings.append(
+            ExtractionWarning(
+                doc.document_id,
+                "page_without_text",
+                source_location(None, number),
+                "the page has no text layer and OCR is not installed",
+            )
+        )
         return None
     page = ocr_page(pdf.pdfium_document(), number - 1)
     doc.ocr_pages.add(number)
@@ -246,7 +261,11 @@ def _read_page(page, number: int, previous_columns=None) -> tuple[list[Block], P
         tables = read_unruled_tables(word_lines, previous_columns)
         for table in tables:
             rows = table.header + table.rows
-            placed.append(_Placed(table.bbox[1], Block(grid=Grid(rows=[_grid_row(c, number) for c in rows], page=number))))
+            placed.append(
+                _Placed(
+                    table.bbox[1], Block(grid=Grid(rows=[_grid_row(c, number) for c in rows], page=number))
+                )
+            )
             boxes.append(table.bbox)
         if tables:
             route = "unruled"
@@ -257,8 +276,10 @@ def _read_page(page, number: int, previous_columns=None) -> tuple[list[Block], P
     prose: list[dict] = []
     for line in lines:
         middle = (line["top"] + line["bottom"]) / 2
-        if any(x0 - 1 <= (line["x0"] + line["x1"]) / 2 <= x1 + 1 and top - 1 <= middle <= bottom + 1
-               for x0, top, x1, bottom in boxes):
+        if any(
+            x0 - 1 <= (line["x0"] + line["x1"]) / 2 <= x1 + 1 and top - 1 <= middle <= bottom + 1
+            for x0, top, x1, bottom in boxes
+        ):
             continue
         text = line["text"].strip()
         if not text:
@@ -323,8 +344,12 @@ def _text_lines(page) -> list[dict]:
 
 def _is_background(obj) -> bool:
     """A filled, unstroked rectangle larger than a rule: a page or cell background, not a border."""
-    return (obj.get("object_type") == "rect" and not obj.get("stroke")
-            and obj["width"] > RULE_THICKNESS and obj["height"] > RULE_THICKNESS)
+    return (
+        obj.get("object_type") == "rect"
+        and not obj.get("stroke")
+        and obj["width"] > RULE_THICKNESS
+        and obj["height"] > RULE_THICKNESS
+    )
 
 
 def _is_not_background(obj) -> bool:
@@ -393,7 +418,9 @@ def _peel_title_rows(rows: list[list[str]]) -> tuple[list[list[str]], list[list[
     """(head, body): the rows at the top of a ruled table that are a title or unit line drawn inside its frame."""
 
     def title_row(cells: list[str]) -> bool:
-        return not _has_amount(cells) and all(is_furniture(t) or classify_title(t) is not None for t in _cell_lines(cells))
+        return not _has_amount(cells) and all(
+            is_furniture(t) or classify_title(t) is not None for t in _cell_lines(cells)
+        )
 
     start = 0
     while start < len(rows) and title_row(rows[start]):

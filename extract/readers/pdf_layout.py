@@ -51,7 +51,11 @@ class PdfiumPage:
 
     def filter(self, keep: Callable[[dict], bool]) -> PdfiumPage:
         return PdfiumPage(
-            self.width, self.height, self.chars, [o for o in self.lines if keep(o)], [o for o in self.rects if keep(o)]
+            self.width,
+            self.height,
+            self.chars,
+            [o for o in self.lines if keep(o)],
+            [o for o in self.rects if keep(o)],
         )
 
     def find_tables(self, table_settings: dict | None = None):
@@ -113,11 +117,22 @@ def _chars(page, display: _Display) -> list[dict]:
             if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect):
                 continue
             x0, top, x1, bottom = display.box(rect.left, rect.bottom, rect.right, rect.top)
-            chars.append({
-                "object_type": "char", "text": chr(code), "x0": x0, "x1": x1,
-                "top": top, "bottom": bottom, "doctop": top, "width": x1 - x0,
-                "height": bottom - top, "size": bottom - top, "upright": True, "fontname": "",
-            })
+            chars.append(
+                {
+                    "object_type": "char",
+                    "text": chr(code),
+                    "x0": x0,
+                    "x1": x1,
+                    "top": top,
+                    "bottom": bottom,
+                    "doctop": top,
+                    "width": x1 - x0,
+                    "height": bottom - top,
+                    "size": bottom - top,
+                    "upright": True,
+                    "fontname": "",
+                }
+            )
         return chars
     finally:
         textpage.close()
@@ -133,8 +148,17 @@ def _rules(page, display: _Display, height: float) -> tuple[list[dict], list[dic
         pdfium_c.FPDFPath_GetDrawMode(obj.raw, ctypes.byref(fill_mode), ctypes.byref(stroke))
         x0, y_top, x1, y_bottom = display.box(left, bottom, right, top)
         w, h = x1 - x0, y_bottom - y_top
-        base = {"x0": x0, "x1": x1, "top": y_top, "bottom": y_bottom, "doctop": y_top, "width": w, "height": h,
-                "y0": height - y_bottom, "y1": height - y_top}
+        base = {
+            "x0": x0,
+            "x1": x1,
+            "top": y_top,
+            "bottom": y_bottom,
+            "doctop": y_top,
+            "width": w,
+            "height": h,
+            "y0": height - y_bottom,
+            "y1": height - y_top,
+        }
         if w <= THIN or h <= THIN:  # a rule drawn as a line or as a thin filled box
             if w <= THIN and h <= THIN:
                 continue
@@ -143,9 +167,18 @@ def _rules(page, display: _Display, height: float) -> tuple[list[dict], list[dic
             if vertical:
                 line = {**base, "x0": middle, "x1": middle, "width": 0.0}
             else:
-                line = {**base, "top": middle, "bottom": middle, "doctop": middle, "height": 0.0,
-                        "y0": height - middle, "y1": height - middle}
+                line = {
+                    **base,
+                    "top": middle,
+                    "bottom": middle,
+                    "doctop": middle,
+                    "height": 0.0,
+                    "y0": height - middle,
+                    "y1": height - middle,
+                }
             lines.append({**line, "object_type": "line", "stroke": True})
         else:
-            rects.append({**base, "object_type": "rect", "stroke": bool(stroke.value), "fill": fill_mode.value != 0})
+            rects.append(
+                {**base, "object_type": "rect", "stroke": bool(stroke.value), "fill": fill_mode.value != 0}
+            )
     return lines, rects

@@ -149,15 +149,20 @@ def _stands_apart(line: Line) -> bool:
     ``AMOUNT_GAP`` character heights), as table cells do; prose sets a number a space away from its text."""
     size = _char_size(line.words)
     return all(
-        i == 0 or _MONEY.match(line.words[i - 1]["text"]) or word["x0"] - line.words[i - 1]["x1"] >= AMOUNT_GAP * size
-        for i, word in enumerate(line.words) if _MONEY.match(word["text"])
+        i == 0
+        or _MONEY.match(line.words[i - 1]["text"])
+        or word["x0"] - line.words[i - 1]["x1"] >= AMOUNT_GAP * size
+        for i, word in enumerate(line.words)
+        if _MONEY.match(word["text"])
     )
 
 
 def is_head_line(text: str) -> bool:
     """A line that starts a table region: its title, its 单位 line, 编制部门 and similar furniture."""
     compact = text.replace(" ", "")
-    return classify_title(compact) is not None or unit_of(compact) is not None or bool(_COMPILER.match(compact))
+    return (
+        classify_title(compact) is not None or unit_of(compact) is not None or bool(_COMPILER.match(compact))
+    )
 
 
 def read_unruled_tables(lines: list[Line], previous_bands: list[Band] | None = None) -> list[UnruledTable]:
@@ -187,26 +192,31 @@ def read_unruled_tables(lines: list[Line], previous_bands: list[Band] | None = N
     return tables
 
 
-def _read_region(lines: list[Line], size: float, previous_bands: list[Band] | None, titled: bool = False
-                 ) -> UnruledTable | None:
+def _read_region(
+    lines: list[Line], size: float, previous_bands: list[Band] | None, titled: bool = False
+) -> UnruledTable | None:
     blocks = _row_blocks(lines, size)
     data = [i for i, block in enumerate(blocks) if any(is_data_line(line) for line in block)]
     if not data:
         return _header_only(lines, size) if titled else None
     first, last = data[0], data[-1]
-    core = _column_bands([w for block in blocks[first:last + 1] for w in _words(block)], size)
+    core = _column_bands([w for block in blocks[first : last + 1] for w in _words(block)], size)
     # after the last data row: rows of names only (an empty subject), up to prose or a wide gap
     end = last + 1
-    while end < len(blocks) and not any(_PROSE.search(line.text) for line in blocks[end]) and (
-        blocks[end][0].top - blocks[end - 1][-1].bottom < PIECE_SPACING * size
+    while (
+        end < len(blocks)
+        and not any(_PROSE.search(line.text) for line in blocks[end])
+        and (blocks[end][0].top - blocks[end - 1][-1].bottom < PIECE_SPACING * size)
     ):
         end += 1
     # before the first data row: the header (blocks over several bands, and any above them), then rows of
     # names only; under a title everything up to it is the table's, above an untitled table only what stands
     # close to it and is not prose
     start = 0 if titled else first
-    while start > 0 and not _is_prose(blocks[start - 1], size) and (
-        blocks[start][0].top - blocks[start - 1][-1].bottom < PIECE_SPACING * size
+    while (
+        start > 0
+        and not _is_prose(blocks[start - 1], size)
+        and (blocks[start][0].top - blocks[start - 1][-1].bottom < PIECE_SPACING * size)
     ):
         start -= 1
     multi_band = [i for i in range(start, first) if len({_band_of(w, core) for w in _words(blocks[i])}) > 1]
@@ -255,8 +265,12 @@ def _header_only(lines: list[Line], size: float) -> UnruledTable | None:
         return None  # no column the parser knows: a line of a contents page, not a table
     body = blocks[header_blocks:]
     table_lines = header_lines + [line for block in body for line in block]
-    bbox = (min(w["x0"] for line in table_lines for w in line.words), table_lines[0].top,
-            max(w["x1"] for line in table_lines for w in line.words), table_lines[-1].bottom)
+    bbox = (
+        min(w["x0"] for line in table_lines for w in line.words),
+        table_lines[0].top,
+        max(w["x1"] for line in table_lines for w in line.words),
+        table_lines[-1].bottom,
+    )
     rows = [_cells(_words(block), bands) for block in body]
     return UnruledTable(_header_rows(header_lines, parents, bands), rows, bbox, bands)
 
@@ -348,8 +362,12 @@ def _header_cells(header_lines: list[Line], size: float) -> list[list[dict]]:
 
 
 def _extent(cell: list[dict]) -> tuple[float, float, float, float]:
-    return (min(w["x0"] for w in cell), min(w["top"] for w in cell),
-            max(w["x1"] for w in cell), max(w["bottom"] for w in cell))
+    return (
+        min(w["x0"] for w in cell),
+        min(w["top"] for w in cell),
+        max(w["x1"] for w in cell),
+        max(w["bottom"] for w in cell),
+    )
 
 
 def _heading_extents(own: list[list[dict]], bands: list[Band], size: float) -> list[Band]:
@@ -426,8 +444,14 @@ def _add_header(bands: list[Band], header_lines: list[Line], size: float, fixed:
     def first_row_under(parent: list[dict]) -> float | None:
         """The vertical centre of the highest cells standing right under the parent (its own sub-headings)."""
         x0, _, x1, y1 = boxes[id(parent)]
-        below = [boxes[id(c)] for c in cells if c is not parent and boxes[id(c)][1] - y1 >= ROW_GAP * size
-                 and boxes[id(c)][0] < x1 and boxes[id(c)][2] > x0]
+        below = [
+            boxes[id(c)]
+            for c in cells
+            if c is not parent
+            and boxes[id(c)][1] - y1 >= ROW_GAP * size
+            and boxes[id(c)][0] < x1
+            and boxes[id(c)][2] > x0
+        ]
         return min(((b[1] + b[3]) / 2 for b in below), default=None)
 
     def under(band: int, parent: list[dict]) -> bool:
@@ -439,8 +463,11 @@ def _add_header(bands: list[Band], header_lines: list[Line], size: float, fixed:
         _, y0, _, y1 = _extent(words)
         centre = (y0 + y1) / 2
         row = rows_under[id(parent)]
-        return (y0 - boxes[id(parent)][3] >= ROW_GAP * size and centre > middle + half
-                and (row is None or centre >= row - SUBHEADING_TOLERANCE * size))
+        return (
+            y0 - boxes[id(parent)][3] >= ROW_GAP * size
+            and centre > middle + half
+            and (row is None or centre >= row - SUBHEADING_TOLERANCE * size)
+        )
 
     rows_under = {id(parent): first_row_under(parent) for parent in parents}
 
@@ -456,10 +483,19 @@ def _add_header(bands: list[Band], header_lines: list[Line], size: float, fixed:
         for cell, _ in level:
             box = boxes[id(cell)]
             others = set().union(*(covered[id(c)] for c, _ in level if c is not cell))
-            outer = next((set(span) for upper, span in spans
-                          if _extent(upper)[3] <= box[1] and covered[id(cell)] & set(span)), None)
-            allowed = {i for i in range(len(bands)) if under(i, cell) and i not in others
-                       and (outer is None or i in outer)}
+            outer = next(
+                (
+                    set(span)
+                    for upper, span in spans
+                    if _extent(upper)[3] <= box[1] and covered[id(cell)] & set(span)
+                ),
+                None,
+            )
+            allowed = {
+                i
+                for i in range(len(bands))
+                if under(i, cell) and i not in others and (outer is None or i in outer)
+            }
             start = sorted(i for i in covered[id(cell)] if i in allowed)
             if not start:
                 centred = _centred_span(_as_word(box), bands, size)
@@ -545,7 +581,9 @@ def _words_by_band(words: list[dict], bands: list[Band]) -> list[list[dict]]:
 
 
 def _cells(words: list[dict], bands: list[Band]) -> list[str]:
-    return [_join(ws) for ws in _words_by_band(words, bands)]  # words in reading order: line by line  # words in reading order: line by line, left to right
+    return [
+        _join(ws) for ws in _words_by_band(words, bands)
+    ]  # words in reading order: line by line  # words in reading order: line by line, left to right
 
 
 def _header_rows(header_lines: list[Line], parents, bands: list[Band]) -> list[list[str]]:

@@ -28,10 +28,12 @@ def decode(data: bytes) -> str:
     for bom, encoding in BOMS:
         if data.startswith(bom):
             try:
-                text = data[len(bom):].decode(encoding)
+                text = data[len(bom) :].decode(encoding)
             except UnicodeDecodeError as exc:
-                raise UnreadableDocument(f"the text file starts with a {encoding} byte-order mark but is not "
-                                         f"{encoding} (byte {exc.start + len(bom)})") from exc
+                raise UnreadableDocument(
+                    f"the text file starts with a {encoding} byte-order mark but is not "
+                    f"{encoding} (byte {exc.start + len(bom)})"
+                ) from exc
             break
     else:
         if b"\x00" in data:
@@ -43,8 +45,9 @@ def decode(data: bytes) -> str:
             except UnicodeDecodeError:
                 continue
         else:
-            raise UnreadableDocument("the text file is neither UTF-8 (with or without BOM), UTF-16 with BOM "
-                                     "nor GB18030/GBK")
+            raise UnreadableDocument(
+                "the text file is neither UTF-8 (with or without BOM), UTF-16 with BOM nor GB18030/GBK"
+            )
     if "\x00" in text:
         raise UnreadableDocument("the file is binary, not a text conversion (NUL characters)")
     return text

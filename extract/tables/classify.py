@@ -21,7 +21,10 @@ FINAL_TITLE_PATTERNS: list[tuple[TableKind, re.Pattern[str]]] = [
     (TableKind.FINAL_GPB_BASIC_EXPENDITURE, re.compile(r"公共预算.*基本支出.*决算.*表")),
     (TableKind.FINAL_GPB_EXPENDITURE, re.compile(r"公共预算.*支出.*决算.*表")),
     (TableKind.FINAL_FISCAL_GRANT_SUMMARY, re.compile(r"财政拨款收入支出.*决算.*表|财政拨款收支.*决算.*表")),
-    (TableKind.FINAL_INCOME_EXPENDITURE_SUMMARY, re.compile(r"(收入支出|收支)决算总表$|(收入支出|收支)决算表$")),
+    (
+        TableKind.FINAL_INCOME_EXPENDITURE_SUMMARY,
+        re.compile(r"(收入支出|收支)决算总表$|(收入支出|收支)决算表$"),
+    ),
     (TableKind.FINAL_INCOME, re.compile(r"收入决算(明细)?表$")),
     (TableKind.FINAL_EXPENDITURE, re.compile(r"支出决算(明细)?表$")),
 ]
@@ -35,7 +38,10 @@ TITLE_PATTERNS: list[tuple[TableKind, re.Pattern[str]]] = [
     (TableKind.FISCAL_GRANT_SUMMARY, re.compile(r"财政拨款收支.*(总表|总体情况表|情况表)")),
     (TableKind.INCOME_EXPENDITURE_SUMMARY, re.compile(r"收支.*(总表|总体情况表|预算表)$")),
     (TableKind.INCOME_SUMMARY, re.compile(r"收入.*(总表|总体情况表|预算表|情况表)$")),
-    (TableKind.EXPENDITURE_SUMMARY, re.compile(r"^(预算单位|预算部门|部门|单位)?支出.*(总表|总体情况表)$|^支出预算表$")),
+    (
+        TableKind.EXPENDITURE_SUMMARY,
+        re.compile(r"^(预算单位|预算部门|部门|单位)?支出.*(总表|总体情况表)$|^支出预算表$"),
+    ),
     (TableKind.FISCAL_GRANT_BASIC_EXPENDITURE, re.compile(r"^财政拨款基本支出.*表")),
     (TableKind.FISCAL_GRANT_EXPENDITURE, re.compile(r"^财政拨款(?:预算)?支出.*表")),
     (TableKind.GPB_BASIC_EXPENDITURE, re.compile(r"一般公共预算.*基本支出.*表")),

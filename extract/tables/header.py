@@ -58,7 +58,7 @@ def looks_like_data(row: GridRow) -> bool:
     for position, cell in enumerate(cells[:3]):
         if _TOTAL_LABEL.match(cell):
             before = [c for c in cells[:position] if c and not _CODE.match(c)]
-            others = [c for c in cells[position + 1:] if c and not is_amount(c)]
+            others = [c for c in cells[position + 1 :] if c and not is_amount(c)]
             return not others and not before
     return False
 
@@ -84,8 +84,12 @@ def column_paths(header: list[GridRow], width: int) -> list[tuple[str, ...]]:
     grid = [[cell_text(c) for c in row.cells] + [""] * (width - len(row.cells)) for row in header]
     for r, row in enumerate(grid):
         for c in range(1, width):
-            if row[c] == "" and row[c - 1] != "" and any(grid[lower][c] for lower in range(r + 1, len(grid))) \
-                    and (r == 0 or grid[r - 1][c] == grid[r - 1][c - 1]):
+            if (
+                row[c] == ""
+                and row[c - 1] != ""
+                and any(grid[lower][c] for lower in range(r + 1, len(grid)))
+                and (r == 0 or grid[r - 1][c] == grid[r - 1][c - 1])
+            ):
                 # an upper merged cell spans right while a lower header row still has content here, and never
                 # out of the cell above it (公务用车运行费 does not run on under 公务接待费)
                 row[c] = row[c - 1]
@@ -111,9 +115,15 @@ _ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (ColumnKey.GOV_FUND, re.compile(r"政府性基金")),
     (ColumnKey.STATE_CAPITAL, re.compile(r"国有资本经营")),
     (ColumnKey.SPECIAL_ACCOUNT, re.compile(r"财政专户")),
-    (ColumnKey.UNIT_FUNDS, re.compile(r"单位资金|事业收入|上级补助|附属单位上缴|其他收入|事业基金|非财政拨款")),
+    (
+        ColumnKey.UNIT_FUNDS,
+        re.compile(r"单位资金|事业收入|上级补助|附属单位上缴|其他收入|事业基金|非财政拨款"),
+    ),
     (ColumnKey.TOTAL, re.compile(r"^(合计|总计|小计|金额|预算数|本年预算数?)$|\d{4}年.*预算数|^预算数")),
-    ("label", re.compile(r"名称|^项目$|^科目$|功能分类|经济分类|^支出内容|内容$|^部门|^单位|^类型|^项目名称")),
+    (
+        "label",
+        re.compile(r"名称|^项目$|^科目$|功能分类|经济分类|^支出内容|内容$|^部门|^单位|^类型|^项目名称"),
+    ),
 ]
 
 
@@ -129,8 +139,14 @@ def role_of_cell(cell: str) -> str | None:
 # Parents whose 合计/小计 column is their own subtotal (基本支出/合计 = basic); under any other parent
 # (一般公共预算支出/合计, 支出预算/合计) a 合计 column is the row's total.
 _SPANNING_PARENTS = {
-    ColumnKey.BASIC, ColumnKey.PROJECT, ColumnKey.PERSONNEL, ColumnKey.PUBLIC, ColumnKey.RESERVE,
-    ColumnKey.CURRENT_YEAR, ColumnKey.CARRYOVER, ColumnKey.FISCAL,
+    ColumnKey.BASIC,
+    ColumnKey.PROJECT,
+    ColumnKey.PERSONNEL,
+    ColumnKey.PUBLIC,
+    ColumnKey.RESERVE,
+    ColumnKey.CURRENT_YEAR,
+    ColumnKey.CARRYOVER,
+    ColumnKey.FISCAL,
 }
 
 
@@ -178,8 +194,11 @@ def final_role(path: tuple[str, ...], role: str, *, fund_table: bool = False) ->
         return str(ColumnKey.TOTAL)
     if fund_table and re.fullmatch(r"本年收入(合计)?", lowest):
         return str(ColumnKey.CURRENT_INCOME)
-    if fund_table and any(re.fullmatch(r"本年支出(合计)?", c) for c in cells) and re.fullmatch(
-            r"本年支出(合计)?|小计|合计", lowest):
+    if (
+        fund_table
+        and any(re.fullmatch(r"本年支出(合计)?", c) for c in cells)
+        and re.fullmatch(r"本年支出(合计)?|小计|合计", lowest)
+    ):
         return str(ColumnKey.CURRENT_EXPENDITURE)
     if role in (ColumnKey.OTHER, "ignore", ColumnKey.TOTAL) and "公共预算" in lowest:
         return str(ColumnKey.GPB)  # “般公共预算财政拨款”: a text layer that lost the 一

@@ -99,7 +99,9 @@ def locate_tables(doc: SourceDocument) -> list[LocatedTable]:
         # a table that prints amounts is not the empty table a note speaks of
         candidates = ([pending] if pending else []) + [t for t in tables[-1:] if not _prints_amounts(t)]
         for table in candidates:
-            if (kind is not True and base_kind(table.kind) == kind) or (kind is True and (table is pending or prose_since_table <= 3)):
+            if (kind is not True and base_kind(table.kind) == kind) or (
+                kind is True and (table is pending or prose_since_table <= 3)
+            ):
                 table.notes.append(text)
                 return True
         return False
@@ -155,8 +157,15 @@ def locate_tables(doc: SourceDocument) -> list[LocatedTable]:
             continue
         header_text = "".join(squash(c) for c in rows[0].cells)
         kind = TableKind.STAFFING if _PEOPLE_HEADER.search(header_text) else TableKind.UNCLASSIFIED
-        tables.append(LocatedTable(kind=kind, title="", title_line=rows[0].line, rows=list(rows),
-                                   unit_label="人" if kind == TableKind.STAFFING else "万元"))
+        tables.append(
+            LocatedTable(
+                kind=kind,
+                title="",
+                title_line=rows[0].line,
+                rows=list(rows),
+                unit_label="人" if kind == TableKind.STAFFING else "万元",
+            )
+        )
         can_continue = False
         prose_since_table = 0
     if pending is not None and pending.notes:

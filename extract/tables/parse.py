@@ -29,14 +29,26 @@ from extract.tables.locate import LocatedTable
 from extract.text_clean import clean_name, parse_amount, squash, strip_numbering
 from extract.vocabulary import FINAL_KINDS, ColumnKey, LineItem, TableKind, base_kind
 
-UNIT_FACTORS = {"万元": Decimal(1), "元": Decimal("0.0001"), "千元": Decimal("0.1"), "亿元": Decimal(10000), "人": Decimal(1)}
+UNIT_FACTORS = {
+    "万元": Decimal(1),
+    "元": Decimal("0.0001"),
+    "千元": Decimal("0.1"),
+    "亿元": Decimal(10000),
+    "人": Decimal(1),
+}
 
 FUNCTION_KINDS = {
-    TableKind.EXPENDITURE_SUMMARY, TableKind.GPB_EXPENDITURE, TableKind.GOV_FUND_EXPENDITURE,
-    TableKind.STATE_CAPITAL_EXPENDITURE, TableKind.GPB_PROJECT_EXPENDITURE, TableKind.FISCAL_GRANT_EXPENDITURE,
+    TableKind.EXPENDITURE_SUMMARY,
+    TableKind.GPB_EXPENDITURE,
+    TableKind.GOV_FUND_EXPENDITURE,
+    TableKind.STATE_CAPITAL_EXPENDITURE,
+    TableKind.GPB_PROJECT_EXPENDITURE,
+    TableKind.FISCAL_GRANT_EXPENDITURE,
 }
 ECONOMIC_KINDS = {
-    TableKind.GPB_BASIC_EXPENDITURE, TableKind.GPB_ECONOMIC_EXPENDITURE, TableKind.FISCAL_GRANT_BASIC_EXPENDITURE,
+    TableKind.GPB_BASIC_EXPENDITURE,
+    TableKind.GPB_ECONOMIC_EXPENDITURE,
+    TableKind.FISCAL_GRANT_BASIC_EXPENDITURE,
     TableKind.OPERATING_EXPENDITURE,
 }
 TWO_SIDED_KINDS = {TableKind.INCOME_EXPENDITURE_SUMMARY, TableKind.FISCAL_GRANT_SUMMARY}
@@ -114,22 +126,53 @@ class _FactSink:
         self.row_index += 1
         return self.row_index
 
-    def add(self, row: GridRow, row_index: int, label: str, column_key: str, column_label: str, raw_amount: str,
-            *, system=None, code=None, level=None, parent=None, origin=None, line_item=None) -> None:
+    def add(
+        self,
+        row: GridRow,
+        row_index: int,
+        label: str,
+        column_key: str,
+        column_label: str,
+        raw_amount: str,
+        *,
+        system=None,
+        code=None,
+        level=None,
+        parent=None,
+        origin=None,
+        line_item=None,
+    ) -> None:
         rate = column_key == ColumnKey.COMPLETION_RATE
         amount = parse_amount(raw_amount.replace("%", "").replace("％", "") if rate else raw_amount)
         if amount is None:
             return
-        self.facts.append(TableFact(
-            document_id=self.document_id, table_id=self.table_id, table_kind=self.table.kind.value,
-            row_index=row_index, row_label=label, subject_system=system, subject_code=code, subject_level=level,
-            parent_code=parent, code_origin=origin, line_item=line_item.value if line_item else None,
-            column_key=str(column_key), column_label=column_label, amount=amount if rate else amount * self.factor,
-            unit_label="%" if rate else self.table.unit_label, source_line=row.line, source_page=row.page, raw_text=row.raw_text,
-        ))
+        self.facts.append(
+            TableFact(
+                document_id=self.document_id,
+                table_id=self.table_id,
+                table_kind=self.table.kind.value,
+                row_index=row_index,
+                row_label=label,
+                subject_system=system,
+                subject_code=code,
+                subject_level=level,
+                parent_code=parent,
+                code_origin=origin,
+                line_item=line_item.value if line_item else None,
+                column_key=str(column_key),
+                column_label=column_label,
+                amount=amount if rate else amount * self.factor,
+                unit_label="%" if rate else self.table.unit_label,
+                source_line=row.line,
+                source_page=row.page,
+                raw_text=row.raw_text,
+            )
+        )
 
     def warn(self, kind: str, row: GridRow, message: str) -> None:
-        self.warnings.append(ExtractionWarning(self.document_id, kind, source_location(row.line, row.page), message))
+        self.warnings.append(
+            ExtractionWarning(self.document_id, kind, source_location(row.line, row.page), message)
+        )
 
 
 def parse_table(document_id: str, table_id: int, table: LocatedTable) -> ParsedTable:
@@ -142,7 +185,10 @@ def parse_table(document_id: str, table_id: int, table: LocatedTable) -> ParsedT
         columns, data = _final_columns(table.kind, columns, data)
     if table.kind == TableKind.GPB_BASIC_EXPENDITURE:
         # in the basic-spending table, “基本支出/合计” is the table's own total
-        columns = [Column(c.index, c.path, ColumnKey.TOTAL.value) if c.role == ColumnKey.BASIC else c for c in columns]
+        columns = [
+            Column(c.index, c.path, ColumnKey.TOTAL.value) if c.role == ColumnKey.BASIC else c
+            for c in columns
+        ]
     system, layout = None, "none"
     if kind in NO_FACT_KINDS:
         pass
@@ -154,14 +200,21 @@ def parse_table(document_id: str, table_id: int, table: LocatedTable) -> ParsedT
         system = _subject_system(kind, header, columns)
         if final and system == ECONOMIC:
             data = _side_by_side(columns, data)
-            columns = columns[:_half_width(columns) or len(columns)]
+            columns = columns[: _half_width(columns) or len(columns)]
         layout = _parse_rows(sink, data, columns, system, final=final)
     amounts = [f.amount for f in sink.facts]
     is_empty = not amounts or (all(a == 0 for a in amounts) and bool(table.notes))
     record = TableRecord(
-        document_id=document_id, table_id=table_id, table_kind=table.kind.value, title=table.title,
-        unit_label=table.unit_label, is_empty=is_empty, empty_note=" ".join(table.notes),
-        subject_system=system, code_layout=layout, row_count=len(data),
+        document_id=document_id,
+        table_id=table_id,
+        table_kind=table.kind.value,
+        title=table.title,
+        unit_label=table.unit_label,
+        is_empty=is_empty,
+        empty_note=" ".join(table.notes),
+        subject_system=system,
+        code_layout=layout,
+        row_count=len(data),
         start_line=table.rows[0].line if table.rows else table.title_line,
         end_line=table.rows[-1].line if table.rows else table.title_line,
         start_page=table.rows[0].page if table.rows else None,
@@ -171,7 +224,9 @@ def parse_table(document_id: str, table_id: int, table: LocatedTable) -> ParsedT
 
 
 # --------------------------------------------------------------------------- 决算 columns
-def _final_columns(kind: TableKind, columns: list[Column], data: list[GridRow]) -> tuple[list[Column], list[GridRow]]:
+def _final_columns(
+    kind: TableKind, columns: list[Column], data: list[GridRow]
+) -> tuple[list[Column], list[GridRow]]:
     """The 决算 roles of a table's columns (header.final_role); where the 类/款/项 cells head the first data
     row (the 合计 row printed on the same line), those columns are the split code columns."""
     fund = kind in FUND_KINDS
@@ -182,7 +237,10 @@ def _final_columns(kind: TableKind, columns: list[Column], data: list[GridRow]) 
         if "code_lei" in parts.values() and "code_kuan" in parts.values():
             columns = [Column(c.index, c.path, parts[c.index]) if c.index in parts else c for c in columns]
             cells = tuple("" if i in parts else c for i, c in enumerate(data[0].cells))
-            data = [GridRow(cells=cells, line=data[0].line, page=data[0].page, raw_text=data[0].raw_text), *data[1:]]
+            data = [
+                GridRow(cells=cells, line=data[0].line, page=data[0].page, raw_text=data[0].raw_text),
+                *data[1:],
+            ]
     return columns, data
 
 
@@ -203,8 +261,10 @@ def _side_by_side(columns: list[Column], data: list[GridRow]) -> list[GridRow]:
     if half is None:
         return data
     left = [GridRow(cells=tuple(r.cells[:half]), line=r.line, page=r.page, raw_text=r.raw_text) for r in data]
-    right = [GridRow(cells=tuple(r.cells[half:2 * half]), line=r.line, page=r.page, raw_text=r.raw_text)
-             for r in data]
+    right = [
+        GridRow(cells=tuple(r.cells[half : 2 * half]), line=r.line, page=r.page, raw_text=r.raw_text)
+        for r in data
+    ]
     return left + right
 
 
@@ -235,8 +295,9 @@ def _row_code_and_label(row: GridRow, columns: list[Column]) -> tuple[str, str]:
     return code, label
 
 
-def _parse_rows(sink: _FactSink, data: list[GridRow], columns: list[Column], system: str | None,
-                *, final: bool = False) -> str:
+def _parse_rows(
+    sink: _FactSink, data: list[GridRow], columns: list[Column], system: str | None, *, final: bool = False
+) -> str:
     amount_columns = [c for c in columns if c.is_amount]
     has_code_column = any(c.role == "code" for c in columns)
     has_split = any(c.role == "code_lei" for c in columns)
@@ -253,7 +314,9 @@ def _parse_rows(sink: _FactSink, data: list[GridRow], columns: list[Column], sys
             if match and cat:
                 code, label = match.group(1), match.group(2)
         name = clean_name(label)
-        has_amount = any(parse_amount(row.cells[c.index]) is not None for c in amount_columns if c.index < len(row.cells))
+        has_amount = any(
+            parse_amount(row.cells[c.index]) is not None for c in amount_columns if c.index < len(row.cells)
+        )
         if not code and not name:
             if not (has_amount and not rows_out):
                 continue
@@ -263,11 +326,16 @@ def _parse_rows(sink: _FactSink, data: list[GridRow], columns: list[Column], sys
         if cat and code and re.fullmatch(r"\d+", code):
             resolution = cat.resolve_printed(code)
             printed_any = True
-            if code[:3] not in cat.by_code and name:  # a garbled code (“7 11 02” for 210 11 02): read the name
+            if (
+                code[:3] not in cat.by_code and name
+            ):  # a garbled code (“7 11 02” for 210 11 02): read the name
                 by_name = cat.resolve_name(name, lei=lei, kuan=kuan)
                 if by_name is not None and by_name.origin in ("name", "alias"):
-                    sink.warn("printed_code_corrected", row,
-                              f"printed code {code} is not a subject; '{name}' read as {by_name.code} by its name")
+                    sink.warn(
+                        "printed_code_corrected",
+                        row,
+                        f"printed code {code} is not a subject; '{name}' read as {by_name.code} by its name",
+                    )
                     resolution = by_name
         elif cat and name and line_item is None:
             _, numbered = strip_numbering(squash(label))
@@ -275,7 +343,11 @@ def _parse_rows(sink: _FactSink, data: list[GridRow], columns: list[Column], sys
             if resolution is None and has_amount:
                 sink.warn("unresolved_subject", row, f"no {system} subject matches the row name '{name}'")
             elif resolution is not None and resolution.origin == "fuzzy":
-                sink.warn("fuzzy_subject", row, f"'{name}' read as {resolution.code} {cat.by_code[resolution.code].name}")
+                sink.warn(
+                    "fuzzy_subject",
+                    row,
+                    f"'{name}' read as {resolution.code} {cat.by_code[resolution.code].name}",
+                )
         parent = None
         if resolution:
             if resolution.level == "类":
@@ -290,23 +362,41 @@ def _parse_rows(sink: _FactSink, data: list[GridRow], columns: list[Column], sys
         rows_out.append((row, name or label, resolution, parent, line_item))
     for row, label, resolution, parent, line_item in rows_out:
         if resolution and resolution.origin == "printed":
-            parent = next((resolution.code[:n] for n in (5, 3) if n < len(resolution.code)
-                           and resolution.code[:n] in codes_in_table), None)
+            parent = next(
+                (
+                    resolution.code[:n]
+                    for n in (5, 3)
+                    if n < len(resolution.code) and resolution.code[:n] in codes_in_table
+                ),
+                None,
+            )
         row_index = sink.next_row()
         cells = list(row.cells)
         for column in amount_columns:
             if column.index < len(cells):
-                sink.add(row, row_index, label, column.role, column.label, cells[column.index],
-                         system=system if resolution else None, code=resolution.code if resolution else None,
-                         level=resolution.level if resolution else None, parent=parent,
-                         origin=resolution.origin if resolution else None, line_item=line_item)
+                sink.add(
+                    row,
+                    row_index,
+                    label,
+                    column.role,
+                    column.label,
+                    cells[column.index],
+                    system=system if resolution else None,
+                    code=resolution.code if resolution else None,
+                    level=resolution.level if resolution else None,
+                    parent=parent,
+                    origin=resolution.origin if resolution else None,
+                    line_item=line_item,
+                )
     if system and not printed_any and layout != "names_only":
         layout = "names_only"
     return layout
 
 
 # --------------------------------------------------------------------------- two-sided summaries
-def _parse_two_sided(sink: _FactSink, header: list[GridRow], data: list[GridRow], *, final: bool = False) -> str:
+def _parse_two_sided(
+    sink: _FactSink, header: list[GridRow], data: list[GridRow], *, final: bool = False
+) -> str:
     width = max(len(r.cells) for r in header + data) if (header or data) else 0
     split = None
     for row in header:
@@ -319,7 +409,11 @@ def _parse_two_sided(sink: _FactSink, header: list[GridRow], data: list[GridRow]
             break
     if split is None:  # no header: the second text column starts the expenditure side
         first = data[0] if data else None
-        texts = [i for i, c in enumerate(first.cells) if cell_text(c) and parse_amount(c) is None] if first else []
+        texts = (
+            [i for i, c in enumerate(first.cells) if cell_text(c) and parse_amount(c) is None]
+            if first
+            else []
+        )
         split = texts[1] if len(texts) > 1 else width
     from extract.tables.header import column_paths  # local: only this shape needs raw paths
 
@@ -334,7 +428,7 @@ def _parse_two_sided(sink: _FactSink, header: list[GridRow], data: list[GridRow]
             label = squash(cells[side_start])
             if not label:
                 continue
-            for later_start, later_end, _ in sides[number + 1:]:  # a name cell merged across the next side
+            for later_start, later_end, _ in sides[number + 1 :]:  # a name cell merged across the next side
                 if later_start >= width or squash(cells[later_start]):
                     break
                 side_end = later_end
@@ -348,7 +442,11 @@ def _parse_two_sided(sink: _FactSink, header: list[GridRow], data: list[GridRow]
                 line_item = LineItem.INCOME_TOTAL if side == "income" else LineItem.EXPENDITURE_TOTAL
             resolution = None
             if side == "expenditure" and line_item is None:
-                resolution = function.resolve_printed(code) if code else function.resolve_name(name, top_level_only=True)
+                resolution = (
+                    function.resolve_printed(code)
+                    if code
+                    else function.resolve_name(name, top_level_only=True)
+                )
                 if resolution is not None and resolution.level != "类":
                     resolution = None
             for index in range(side_start + 1, side_end):
@@ -358,10 +456,19 @@ def _parse_two_sided(sink: _FactSink, header: list[GridRow], data: list[GridRow]
                     role = final_role(path, role)
                 if role in ("label", "ignore", "code", ColumnKey.OTHER.value):
                     role = ColumnKey.TOTAL.value
-                sink.add(row, row_index, name, role, "/".join(p for p in paths[index] if p), cells[index],
-                         system=FUNCTION if resolution else None, code=resolution.code if resolution else None,
-                         level=resolution.level if resolution else None,
-                         origin=resolution.origin if resolution else None, line_item=line_item)
+                sink.add(
+                    row,
+                    row_index,
+                    name,
+                    role,
+                    "/".join(p for p in paths[index] if p),
+                    cells[index],
+                    system=FUNCTION if resolution else None,
+                    code=resolution.code if resolution else None,
+                    level=resolution.level if resolution else None,
+                    origin=resolution.origin if resolution else None,
+                    line_item=line_item,
+                )
     return "names_only"
 
 
@@ -374,7 +481,9 @@ def _sides(data: list[GridRow], width: int) -> list[tuple[int, int, str]]:
     """
     names = []
     for index in range(width):
-        filled = [cell_text(r.cells[index]) for r in data if index < len(r.cells) and cell_text(r.cells[index])]
+        filled = [
+            cell_text(r.cells[index]) for r in data if index < len(r.cells) and cell_text(r.cells[index])
+        ]
         if filled and sum(1 for c in filled if parse_amount(c) is None) >= 0.8 * len(filled):
             names.append(index)
     if len(names) < 2 or names[0] != 0:
@@ -384,14 +493,20 @@ def _sides(data: list[GridRow], width: int) -> list[tuple[int, int, str]]:
 
 
 # --------------------------------------------------------------------------- “三公” table
-def _parse_three_public(sink: _FactSink, header: list[GridRow], data: list[GridRow], columns: list[Column]) -> None:
+def _parse_three_public(
+    sink: _FactSink, header: list[GridRow], data: list[GridRow], columns: list[Column]
+) -> None:
     label_columns = [c for c in columns if c.role == "label"] or columns[:1]
     if not label_columns or not data:  # a title without a table under it (no header, no rows): no amount
         return
     label_index = label_columns[0].index
-    row_parts = [three_public_part(r.cells[label_index]) if label_index < len(r.cells) else None for r in data]
+    row_parts = [
+        three_public_part(r.cells[label_index]) if label_index < len(r.cells) else None for r in data
+    ]
     if sum(1 for p in row_parts if p) >= 2:  # one row per part
-        amount_columns = [c for c in columns if c.index != label_index and c.role not in ("label", "code", "ignore")]
+        amount_columns = [
+            c for c in columns if c.index != label_index and c.role not in ("label", "code", "ignore")
+        ]
         for row, part in zip(data, row_parts):
             if part is None:
                 continue
@@ -399,13 +514,22 @@ def _parse_three_public(sink: _FactSink, header: list[GridRow], data: list[GridR
             for column in amount_columns:
                 role = column.role if column.role != ColumnKey.OTHER else ColumnKey.TOTAL.value
                 if column.index < len(row.cells):
-                    sink.add(row, row_index, clean_name(row.cells[label_index]), role, column.label,
-                             row.cells[column.index], line_item=part)
+                    sink.add(
+                        row,
+                        row_index,
+                        clean_name(row.cells[label_index]),
+                        role,
+                        column.label,
+                        row.cells[column.index],
+                        line_item=part,
+                    )
         return
     by_index = {c.index: c for c in columns}
     parts = {}
     for column in columns:  # one column per part
-        part = next((three_public_part(cell) for cell in reversed(column.path) if three_public_part(cell)), None)
+        part = next(
+            (three_public_part(cell) for cell in reversed(column.path) if three_public_part(cell)), None
+        )
         filled = [cell for cell in column.path if cell]
         if len(filled) >= 2 and "三公" in filled[-2] and re.search(r"小计|合计", filled[-1]):
             part = LineItem.THREE_PUBLIC_TOTAL  # “三公”经费 / 小计 beside 会议费, 培训费
@@ -416,10 +540,17 @@ def _parse_three_public(sink: _FactSink, header: list[GridRow], data: list[GridR
         if part is not None:
             parts[column.index] = part
     subtotal_under_three_public = any(
-        part == LineItem.THREE_PUBLIC_TOTAL and "三公" in "".join(by_index[i].path) for i, part in parts.items()
+        part == LineItem.THREE_PUBLIC_TOTAL and "三公" in "".join(by_index[i].path)
+        for i, part in parts.items()
     )
-    if subtotal_under_three_public:  # the table's own 合计 then also counts 会议费 and 培训费: not the 三公 total
-        parts = {i: p for i, p in parts.items() if p != LineItem.THREE_PUBLIC_TOTAL or "三公" in "".join(by_index[i].path)}
+    if (
+        subtotal_under_three_public
+    ):  # the table's own 合计 then also counts 会议费 and 培训费: not the 三公 total
+        parts = {
+            i: p
+            for i, p in parts.items()
+            if p != LineItem.THREE_PUBLIC_TOTAL or "三公" in "".join(by_index[i].path)
+        }
     for row in data:
         row_index = sink.next_row()
         for column in columns:
@@ -427,9 +558,19 @@ def _parse_three_public(sink: _FactSink, header: list[GridRow], data: list[GridR
             if part is None or column.index >= len(row.cells):
                 continue
             role = role_of_path(column.path)
-            if column.role in (ColumnKey.BUDGET, ColumnKey.COMPLETION_RATE):  # 预算数 / 完成率 of a 决算 table
+            if column.role in (
+                ColumnKey.BUDGET,
+                ColumnKey.COMPLETION_RATE,
+            ):  # 预算数 / 完成率 of a 决算 table
                 role = column.role
-            elif role not in (ColumnKey.CURRENT_YEAR, ColumnKey.CARRYOVER, ColumnKey.GPB, ColumnKey.GOV_FUND,
-                              ColumnKey.STATE_CAPITAL):
+            elif role not in (
+                ColumnKey.CURRENT_YEAR,
+                ColumnKey.CARRYOVER,
+                ColumnKey.GPB,
+                ColumnKey.GOV_FUND,
+                ColumnKey.STATE_CAPITAL,
+            ):
                 role = ColumnKey.TOTAL.value
-            sink.add(row, row_index, column.label, role, column.label, row.cells[column.index], line_item=part)
+            sink.add(
+                row, row_index, column.label, role, column.label, row.cells[column.index], line_item=part
+            )

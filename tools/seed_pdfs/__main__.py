@@ -15,10 +15,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         description="Render seed text conversions as PDFs laid out the way bureaus publish them.",
     )
     parser.add_argument("out_dir", type=Path, help="directory for <seed stem>.<variant>.pdf")
-    parser.add_argument("--variants", default=",".join(VARIANTS),
-                        help=f"comma-separated, from {','.join(VARIANTS)} (default: all)")
-    parser.add_argument("seeds", nargs="*", type=Path,
-                        help=f"seed .txt files (default: every {DEFAULT_SEED_DIR}/*.txt)")
+    parser.add_argument(
+        "--variants",
+        default=",".join(VARIANTS),
+        help=f"comma-separated, from {','.join(VARIANTS)} (default: all)",
+    )
+    parser.add_argument(
+        "seeds", nargs="*", type=Path, help=f"seed .txt files (default: every {DEFAULT_SEED_DIR}/*.txt)"
+    )
     return parser.parse_intermixed_args(argv)
 
 

@@ -39,7 +39,7 @@ def frame_width(is_landscape: bool) -> float:
 
 def column_widths(table: TableLayout, size: float) -> list[float]:
     widths = []
-    data_rows = table.rows[table.header_count:]
+    data_rows = table.rows[table.header_count :]
     minimum = HEADER_MIN_CHARS * size + 2 * CELL_PADDING
     for col in range(table.column_count):
         natural = max((text_width(row[col], size) for row in data_rows), default=0.0) + 2 * CELL_PADDING

@@ -121,8 +121,10 @@ def starts_lead_in(text: str) -> bool:
 def prose_line(raw: str) -> ProseLine:
     text = strip_markup(raw).replace("#", "").strip()
     part = bool(PART_HEADING.match(squash(text)))
-    heading = raw.lstrip().startswith(("#", "**")) or part or (
-        len(text) <= 30 and bool(NUMBERED_HEADING.match(text)) and "。" not in text
+    heading = (
+        raw.lstrip().startswith(("#", "**"))
+        or part
+        or (len(text) <= 30 and bool(NUMBERED_HEADING.match(text)) and "。" not in text)
     )
     return ProseLine(text=text, is_heading=heading, is_part_heading=part)
 
@@ -158,13 +160,19 @@ def header_spans(rows: list[list[str]], header_count: int) -> list[Span]:
             claimed[r][c] = True
             last_col = c
             if has_sub_header(r, c):
-                while (last_col + 1 < columns and not rows[r][last_col + 1] and not claimed[r][last_col + 1]
-                       and has_sub_header(r, last_col + 1)):
+                while (
+                    last_col + 1 < columns
+                    and not rows[r][last_col + 1]
+                    and not claimed[r][last_col + 1]
+                    and has_sub_header(r, last_col + 1)
+                ):
                     last_col += 1
                     claimed[r][last_col] = True
             last_row = r
             if last_col == c:
-                while last_row + 1 < header_count and not rows[last_row + 1][c] and not claimed[last_row + 1][c]:
+                while (
+                    last_row + 1 < header_count and not rows[last_row + 1][c] and not claimed[last_row + 1][c]
+                ):
                     last_row += 1
                     claimed[last_row][c] = True
             if last_col > c or last_row > r:
@@ -244,7 +252,9 @@ def attach_lead_ins_and_notes(items: list[ProseLine | TableLayout]) -> list[Pros
                 break
             following.append(cursor)
             cursor += 1
-        reaches_next_table = cursor < len(items) and (cursor in taken or isinstance(items[cursor], TableLayout))
+        reaches_next_table = cursor < len(items) and (
+            cursor in taken or isinstance(items[cursor], TableLayout)
+        )
         notes = following if reaches_next_table else leading_notes(items, following)
         table.notes = [items[i].text for i in notes]
         taken.update(notes)

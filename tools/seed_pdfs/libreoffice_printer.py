@@ -69,8 +69,9 @@ def points_to_excel_width(points: float) -> float:
     return max((points / 0.75 - 5) / 7, 1.0)
 
 
-def merged_line(ws: Worksheet, row: int, columns: int, text: str, font: Font, horizontal: str,
-                height: float) -> None:
+def merged_line(
+    ws: Worksheet, row: int, columns: int, text: str, font: Font, horizontal: str, height: float
+) -> None:
     ws.cell(row=row, column=1, value=text)
     if columns > 1:
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
@@ -83,7 +84,7 @@ def merged_line(ws: Worksheet, row: int, columns: int, text: str, font: Font, ho
 def span_width(table: TableLayout, geometry: TableGeometry, row: int, col: int) -> float:
     for span in table.spans:
         if span.first_row == row and span.first_col == col:
-            return sum(geometry.widths[span.first_col: span.last_col + 1])
+            return sum(geometry.widths[span.first_col : span.last_col + 1])
     return geometry.widths[col]
 
 
@@ -130,13 +131,21 @@ def write_table_sheet(ws: Worksheet, table: TableLayout, first_page_number: int 
                 horizontal = "right"
             else:
                 horizontal = "left"
-            cell.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=True,
-                                       indent=0 if horizontal == "center" else 1)
+            cell.alignment = Alignment(
+                horizontal=horizontal,
+                vertical="center",
+                wrap_text=True,
+                indent=0 if horizontal == "center" else 1,
+            )
         ws.row_dimensions[row].height = row_height(lines_in_row, size)
         row += 1
     for span in table.spans:
-        ws.merge_cells(start_row=first_grid_row + span.first_row, start_column=span.first_col + 1,
-                       end_row=first_grid_row + span.last_row, end_column=span.last_col + 1)
+        ws.merge_cells(
+            start_row=first_grid_row + span.first_row,
+            start_column=span.first_col + 1,
+            end_row=first_grid_row + span.last_row,
+            end_column=span.last_col + 1,
+        )
     total_width = sum(geometry.widths)
     for note in table.notes:
         lines = wrap_lines(note, total_width, 9)
@@ -178,11 +187,19 @@ def write_workbook(tables: list[TableLayout], path: Path, first_page_number: int
 
 def convert_to_pdf(spreadsheet: Path, profile_dir: Path) -> Path:
     command = [
-        soffice_path(), f"-env:UserInstallation={profile_dir.resolve().as_uri()}", "--headless",
-        "--norestore", "--convert-to", "pdf", "--outdir", str(spreadsheet.parent), str(spreadsheet),
+        soffice_path(),
+        f"-env:UserInstallation={profile_dir.resolve().as_uri()}",
+        "--headless",
+        "--norestore",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        str(spreadsheet.parent),
+        str(spreadsheet),
     ]
-    result = subprocess.run(command, check=False, capture_output=True, text=True,
-                            timeout=SOFFICE_TIMEOUT_SECONDS)
+    result = subprocess.run(
+        command, check=False, capture_output=True, text=True, timeout=SOFFICE_TIMEOUT_SECONDS
+    )
     pdf = spreadsheet.with_suffix(".pdf")
     if result.returncode != 0 or not pdf.exists():
         raise RuntimeError(f"LibreOffice could not convert {spreadsheet.name}: {result.stderr.strip()}")

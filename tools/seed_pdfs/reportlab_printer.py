@@ -44,34 +44,71 @@ FOOTER_SIZE = 9
 
 
 def paragraph_styles(font: str) -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("body", fontName=font, fontSize=BODY_SIZE, leading=BODY_SIZE * 1.7,
-                          firstLineIndent=2 * BODY_SIZE, alignment=TA_JUSTIFY, wordWrap="CJK", spaceAfter=2)
+    base = ParagraphStyle(
+        "body",
+        fontName=font,
+        fontSize=BODY_SIZE,
+        leading=BODY_SIZE * 1.7,
+        firstLineIndent=2 * BODY_SIZE,
+        alignment=TA_JUSTIFY,
+        wordWrap="CJK",
+        spaceAfter=2,
+    )
     return {
         "body": base,
-        "heading": ParagraphStyle("heading", parent=base, fontSize=12, leading=20, firstLineIndent=0,
-                                  alignment=TA_LEFT, spaceBefore=6, spaceAfter=4),
-        "part": ParagraphStyle("part", parent=base, fontSize=15, leading=24, firstLineIndent=0,
-                               alignment=TA_CENTER, spaceBefore=10, spaceAfter=10),
-        "title": ParagraphStyle("title", parent=base, fontSize=15, leading=22, firstLineIndent=0,
-                                alignment=TA_CENTER, spaceAfter=4),
-        "number": ParagraphStyle("number", parent=base, fontSize=9, leading=13, firstLineIndent=0,
-                                 alignment=TA_LEFT),
-        "department": ParagraphStyle("department", parent=base, fontSize=9, leading=13, firstLineIndent=0,
-                                     alignment=TA_LEFT),
-        "unit": ParagraphStyle("unit", parent=base, fontSize=9, leading=13, firstLineIndent=0,
-                               alignment=TA_RIGHT, spaceAfter=3),
-        "note": ParagraphStyle("note", parent=base, fontSize=9, leading=14, firstLineIndent=0,
-                               alignment=TA_LEFT, spaceBefore=3),
+        "heading": ParagraphStyle(
+            "heading",
+            parent=base,
+            fontSize=12,
+            leading=20,
+            firstLineIndent=0,
+            alignment=TA_LEFT,
+            spaceBefore=6,
+            spaceAfter=4,
+        ),
+        "part": ParagraphStyle(
+            "part",
+            parent=base,
+            fontSize=15,
+            leading=24,
+            firstLineIndent=0,
+            alignment=TA_CENTER,
+            spaceBefore=10,
+            spaceAfter=10,
+        ),
+        "title": ParagraphStyle(
+            "title",
+            parent=base,
+            fontSize=15,
+            leading=22,
+            firstLineIndent=0,
+            alignment=TA_CENTER,
+            spaceAfter=4,
+        ),
+        "number": ParagraphStyle(
+            "number", parent=base, fontSize=9, leading=13, firstLineIndent=0, alignment=TA_LEFT
+        ),
+        "department": ParagraphStyle(
+            "department", parent=base, fontSize=9, leading=13, firstLineIndent=0, alignment=TA_LEFT
+        ),
+        "unit": ParagraphStyle(
+            "unit", parent=base, fontSize=9, leading=13, firstLineIndent=0, alignment=TA_RIGHT, spaceAfter=3
+        ),
+        "note": ParagraphStyle(
+            "note", parent=base, fontSize=9, leading=14, firstLineIndent=0, alignment=TA_LEFT, spaceBefore=3
+        ),
     }
 
 
 def cell_styles(font: str, size: float) -> dict[str, ParagraphStyle]:
     leading = size * 1.25
     return {
-        "header": ParagraphStyle("header", fontName=font, fontSize=size, leading=leading,
-                                 alignment=TA_CENTER, wordWrap="CJK"),
-        "text": ParagraphStyle("text", fontName=font, fontSize=size, leading=leading,
-                               alignment=TA_LEFT, wordWrap="CJK"),
+        "header": ParagraphStyle(
+            "header", fontName=font, fontSize=size, leading=leading, alignment=TA_CENTER, wordWrap="CJK"
+        ),
+        "text": ParagraphStyle(
+            "text", fontName=font, fontSize=size, leading=leading, alignment=TA_LEFT, wordWrap="CJK"
+        ),
     }
 
 
@@ -93,7 +130,9 @@ def table_cells(table: TableLayout, row_indices: list[int], styles: dict[str, Pa
     return cells
 
 
-def table_style(table: TableLayout, row_indices: list[int], font: str, size: float, ruled: bool) -> TableStyle:
+def table_style(
+    table: TableLayout, row_indices: list[int], font: str, size: float, ruled: bool
+) -> TableStyle:
     commands: list[tuple] = [
         ("FONTNAME", (0, 0), (-1, -1), font),
         ("FONTSIZE", (0, 0), (-1, -1), size),
@@ -115,12 +154,18 @@ def table_style(table: TableLayout, row_indices: list[int], font: str, size: flo
     return TableStyle(commands)
 
 
-def table_part(table: TableLayout, row_indices: list[int], geometry: TableGeometry, font: str,
-               ruled: bool) -> Table:
+def table_part(
+    table: TableLayout, row_indices: list[int], geometry: TableGeometry, font: str, ruled: bool
+) -> Table:
     styles = cell_styles(font, geometry.font_size)
     repeat = sum(1 for r in row_indices if r < table.header_count) if ruled else 0
-    part = Table(table_cells(table, row_indices, styles), colWidths=geometry.widths, repeatRows=repeat,
-                 style=table_style(table, row_indices, font, geometry.font_size, ruled), hAlign="CENTER")
+    part = Table(
+        table_cells(table, row_indices, styles),
+        colWidths=geometry.widths,
+        repeatRows=repeat,
+        style=table_style(table, row_indices, font, geometry.font_size, ruled),
+        hAlign="CENTER",
+    )
     return part
 
 
@@ -131,7 +176,7 @@ def table_flowables(table: TableLayout, geometry: TableGeometry, font: str, rule
     if table.split_at is None:
         return [table_part(table, all_rows, geometry, font, ruled)]
     header = list(range(table.header_count))
-    second = (header if ruled else []) + all_rows[table.split_at:]
+    second = (header if ruled else []) + all_rows[table.split_at :]
     return [
         table_part(table, all_rows[: table.split_at], geometry, font, ruled),
         PageBreak(),
@@ -139,8 +184,9 @@ def table_flowables(table: TableLayout, geometry: TableGeometry, font: str, rule
     ]
 
 
-def section_flowables(table: TableLayout, geometry: TableGeometry, font: str, ruled: bool,
-                      styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+def section_flowables(
+    table: TableLayout, geometry: TableGeometry, font: str, ruled: bool, styles: dict[str, ParagraphStyle]
+) -> list[Flowable]:
     story: list[Flowable] = [Paragraph(escape(line), styles[lead_in_role(line)]) for line in table.lead_in]
     story += table_flowables(table, geometry, font, ruled)
     story += [Paragraph(escape(note), styles["note"]) for note in table.notes]
@@ -200,21 +246,41 @@ def page_templates(font: str, first_page_number: int, first: str) -> list[PageTe
 
     templates = []
     for name, size in (("portrait", PORTRAIT), ("landscape", LANDSCAPE)):
-        frame = Frame(MARGIN, MARGIN, size[0] - 2 * MARGIN, size[1] - 2 * MARGIN, id=name,
-                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        frame = Frame(
+            MARGIN,
+            MARGIN,
+            size[0] - 2 * MARGIN,
+            size[1] - 2 * MARGIN,
+            id=name,
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
         templates.append(PageTemplate(id=name, frames=[frame], pagesize=size, onPage=footer))
     return sorted(templates, key=lambda template: template.id != first)
 
 
-def print_items(items: list[ProseLine | TableLayout], out_path: Path, ruled: bool, title: str,
-                first_page_number: int = 1) -> None:
+def print_items(
+    items: list[ProseLine | TableLayout], out_path: Path, ruled: bool, title: str, first_page_number: int = 1
+) -> None:
     """Write ``items`` to ``out_path`` as an A4 PDF with the CJK font embedded; page numbers in the
     footer start at ``first_page_number``."""
     font = register_cjk_font()
     story, first_template = build_story(items, font, ruled)
-    doc = BaseDocTemplate(str(out_path), pagesize=PORTRAIT, leftMargin=MARGIN, rightMargin=MARGIN,
-                          topMargin=MARGIN, bottomMargin=MARGIN, title=title, author="tools.seed_pdfs",
-                          creator="tools.seed_pdfs (reportlab)", invariant=1,
-                          initialFontName=font, initialFontSize=BODY_SIZE)
+    doc = BaseDocTemplate(
+        str(out_path),
+        pagesize=PORTRAIT,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=title,
+        author="tools.seed_pdfs",
+        creator="tools.seed_pdfs (reportlab)",
+        invariant=1,
+        initialFontName=font,
+        initialFontSize=BODY_SIZE,
+    )
     doc.addPageTemplates(page_templates(font, first_page_number, first_template))
     doc.build(story)

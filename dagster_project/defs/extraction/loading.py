@@ -47,13 +47,24 @@ EXTRACTION_ERROR = "extraction_error"
 LOAD_REJECTED = "load_rejected"
 REASON_CODES = (
     # the entry is not opened (dagster_project.defs.raw_documents.folder)
-    OUTSIDE_INBOX, DANGLING_LINK, NOT_A_FILE,
+    OUTSIDE_INBOX,
+    DANGLING_LINK,
+    NOT_A_FILE,
     # refused before or after reading (extract.pipeline.RejectedDocument; limits: extract.pipeline.Limits)
-    EMPTY_FILE, UNSUPPORTED_FORMAT, FILE_TOO_LARGE, TOO_MANY_PAGES, TOO_MANY_FACTS, REPEATED_TABLES,
+    EMPTY_FILE,
+    UNSUPPORTED_FORMAT,
+    FILE_TOO_LARGE,
+    TOO_MANY_PAGES,
+    TOO_MANY_FACTS,
+    REPEATED_TABLES,
     # read, and found wanting
-    UNREADABLE_DOCUMENT, NOT_A_BUDGET_DISCLOSURE, UNIT_NOT_FOUND, FISCAL_YEAR_NOT_FOUND,
+    UNREADABLE_DOCUMENT,
+    NOT_A_BUDGET_DISCLOSURE,
+    UNIT_NOT_FOUND,
+    FISCAL_YEAR_NOT_FOUND,
     # a parser bug, or rows the warehouse refused
-    EXTRACTION_ERROR, LOAD_REJECTED,
+    EXTRACTION_ERROR,
+    LOAD_REJECTED,
 )
 
 

@@ -51,13 +51,18 @@ def budget_warehouse_dbt(
         with warehouse_connection(duckdb) as con:
             gone = forget_departed_documents(con, raw_folder.files())
         if gone:
-            context.log.info(f"removed {len(gone)} document(s) whose file left the raw folder: {', '.join(gone)}")
+            context.log.info(
+                f"removed {len(gone)} document(s) whose file left the raw folder: {', '.join(gone)}"
+            )
         aside = prepare_aside(warehouse)
         swapped = False
         try:
             point_dbt_at_warehouse(aside)
-            target = Path(budget_project.project_dir) / "target" / DBT_RUNS_DIR / (
-                f"{context.run.run_id[:8]}-{uuid.uuid4().hex[:6]}"
+            target = (
+                Path(budget_project.project_dir)
+                / "target"
+                / DBT_RUNS_DIR
+                / (f"{context.run.run_id[:8]}-{uuid.uuid4().hex[:6]}")
             )
             invocation = dbt.cli(["build"], context=context, target_path=target)
             try:
