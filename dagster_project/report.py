@@ -34,18 +34,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-# The standard table family of a 部门预算; a disclosure that lacks one of these is told so.
-STANDARD_TABLES = {
-    "income_expenditure_summary": "收支总表",
-    "income_summary": "收入总表",
-    "expenditure_summary": "支出总表",
-    "fiscal_grant_summary": "财政拨款收支总表",
-    "gpb_expenditure": "一般公共预算支出表",
-    "gpb_basic_expenditure": "一般公共预算基本支出表",
-    "three_public": "“三公”经费支出表",
-    "gov_fund_expenditure": "政府性基金预算支出表",
-    "state_capital_expenditure": "国有资本经营预算支出表",
-}
+from extract.catalogue import standard_tables
+
+# The standard table family of a 部门预算 (table_kinds.csv: in_standard_set; kind → Chinese name); a disclosure
+# that lacks one of these is told so.
+STANDARD_TABLES = standard_tables()
 IDENTITY_ATTRIBUTES = ("unit_name", "fiscal_year", "document_kind", "scope", "department_name")
 NO_IDENTITY_EVIDENCE = "no identity evidence recorded"
 LINES_WIDTH = 400  # ``report_lines``: wide enough that a row is one line

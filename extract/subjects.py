@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from extract.catalogue import SEEDS_DIR
 from extract.text_clean import clean_name
-
-SEEDS_DIR = Path(__file__).resolve().parents[1] / "dbt" / "seeds"
 
 FUNCTION = "function"
 ECONOMIC = "economic"

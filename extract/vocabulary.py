@@ -1,9 +1,13 @@
 """The controlled vocabulary of the facts: table kinds, column roles, row line items, prose fact keys.
 
-These strings are stored in the raw layer and used by the dbt models; change them only together.
+These strings are stored in the raw layer and used by the dbt models; change them only together.  The table
+kinds are catalogued in dbt/seeds/table_kinds.csv (extract.catalogue): the enum names them for Python, the seed
+says everything else, and tests/test_vocabulary.py holds the two equal.
 """
 
 from enum import StrEnum
+
+from extract.catalogue import FINAL, table_kinds
 
 
 class TableKind(StrEnum):
@@ -40,18 +44,15 @@ class TableKind(StrEnum):
 
 
 # The 预算 table each 决算 table answers (same shape, same checks): a 决算 kind is read as its counterpart.
+# Both come from the catalogue dbt/seeds/table_kinds.csv (columns document_kind, budget_counterpart).
 BUDGET_COUNTERPART: dict[TableKind, TableKind] = {
-    TableKind.FINAL_INCOME_EXPENDITURE_SUMMARY: TableKind.INCOME_EXPENDITURE_SUMMARY,
-    TableKind.FINAL_INCOME: TableKind.INCOME_SUMMARY,
-    TableKind.FINAL_EXPENDITURE: TableKind.EXPENDITURE_SUMMARY,
-    TableKind.FINAL_FISCAL_GRANT_SUMMARY: TableKind.FISCAL_GRANT_SUMMARY,
-    TableKind.FINAL_GPB_EXPENDITURE: TableKind.GPB_EXPENDITURE,
-    TableKind.FINAL_GPB_BASIC_EXPENDITURE: TableKind.GPB_BASIC_EXPENDITURE,
-    TableKind.FINAL_THREE_PUBLIC: TableKind.THREE_PUBLIC,
-    TableKind.FINAL_GOV_FUND: TableKind.GOV_FUND_EXPENDITURE,
-    TableKind.FINAL_STATE_CAPITAL: TableKind.STATE_CAPITAL_EXPENDITURE,
+    TableKind(entry.table_kind): TableKind(entry.budget_counterpart)
+    for entry in table_kinds()
+    if entry.budget_counterpart != entry.table_kind
 }
-FINAL_KINDS = frozenset(BUDGET_COUNTERPART)
+FINAL_KINDS = frozenset(
+    TableKind(entry.table_kind) for entry in table_kinds() if entry.document_kind == FINAL
+)
 
 
 def base_kind(kind: TableKind) -> TableKind:

@@ -24,6 +24,10 @@ unit_figures as (
     select * from {{ ref('int_unit_figures') }}
 ),
 
+unit_figures_long as (
+    {{ unit_figures_long('unit_figures') }}
+),
+
 function_amounts as (
     select * from {{ ref('int_function_amounts') }}
 ),
@@ -42,13 +46,11 @@ prose as (
 
 -- ---------------------------------------------------------------- figures of every document, long
 figure_long as (
+    -- the executed figures (figures.executed); a figure the document does not state has no row
     select document_id, figure, value
-    from unit_figures
-    unpivot (value for figure in (
-        total_expenditure, basic_expenditure, project_expenditure, personnel_expenditure, public_expenditure,
-        three_public_total, three_public_outbound, three_public_vehicle_purchase, three_public_vehicle_operation,
-        three_public_reception, operating_expenditure
-    ))
+    from unit_figures_long
+    where is_executed
+        and value is not null
 
     union all
 
@@ -91,7 +93,10 @@ three_public_tables as (
     select tables.document_id, tables.table_id
     from tables
     inner join final_documents on final_documents.document_id = tables.document_id
-    where tables.table_kind = 'final_three_public'
+    inner join {{ ref('table_kinds') }} as table_kinds
+        on table_kinds.table_kind = tables.table_kind
+    where table_kinds.shape = 'three_public'
+        and table_kinds.document_kind = '决算'
         and exists (
             select 1 from facts
             where facts.document_id = tables.document_id

@@ -1,6 +1,6 @@
 -- One row per document (disclosure): its place among the versions of its unit_id × fiscal_year × document_kind.
 -- The documents of one such key are ordered by first_seen_at (when their content was first loaded; ties: the lower
--- document_id first).  A document whose key figures (int_unit_figures, every figure of the list below, NULL
+-- document_id first).  A document whose key figures (int_unit_figures: the figures with figures.versioned, NULL
 -- included) equal those of the document just before it is a duplicate (a copy with other bytes: another encoding,
 -- a BOM) of that version: not a version of its own, never published.  Every other document is a version:
 -- version_number 1, 2, …; the latest version is current (published in the marts), each earlier one is
@@ -18,36 +18,11 @@ unit_figures as (
     select * from {{ ref('int_unit_figures') }}
 ),
 
+-- the versioned figures (figures.versioned) of every document, NULL included
 figures_long as (
     select document_id, figure, value
-    from (
-        select
-            document_id,
-            cast(total_expenditure as decimal(20, 6)) as total_expenditure,
-            cast(expenditure_208 as decimal(20, 6)) as expenditure_208,
-            cast(expenditure_210 as decimal(20, 6)) as expenditure_210,
-            cast(expenditure_221 as decimal(20, 6)) as expenditure_221,
-            cast(basic_expenditure as decimal(20, 6)) as basic_expenditure,
-            cast(project_expenditure as decimal(20, 6)) as project_expenditure,
-            cast(reserve_expenditure as decimal(20, 6)) as reserve_expenditure,
-            cast(personnel_expenditure as decimal(20, 6)) as personnel_expenditure,
-            cast(public_expenditure as decimal(20, 6)) as public_expenditure,
-            cast(wage_welfare_expenditure as decimal(20, 6)) as wage_welfare_expenditure,
-            cast(three_public_total as decimal(20, 6)) as three_public_total,
-            cast(three_public_outbound as decimal(20, 6)) as three_public_outbound,
-            cast(three_public_vehicle_purchase as decimal(20, 6)) as three_public_vehicle_purchase,
-            cast(three_public_vehicle_operation as decimal(20, 6)) as three_public_vehicle_operation,
-            cast(three_public_reception as decimal(20, 6)) as three_public_reception,
-            cast(operating_expenditure as decimal(20, 6)) as operating_expenditure,
-            cast(in_service_staff as decimal(20, 6)) as in_service_staff
-        from unit_figures
-    )
-    unpivot include nulls (value for figure in (
-        total_expenditure, expenditure_208, expenditure_210, expenditure_221, basic_expenditure, project_expenditure,
-        reserve_expenditure, personnel_expenditure, public_expenditure, wage_welfare_expenditure, three_public_total,
-        three_public_outbound, three_public_vehicle_purchase, three_public_vehicle_operation, three_public_reception,
-        operating_expenditure, in_service_staff
-    ))
+    from ({{ unit_figures_long('unit_figures') }}) as unit_figures_long
+    where is_versioned
 ),
 
 signatures as (

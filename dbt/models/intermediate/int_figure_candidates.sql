@@ -3,10 +3,11 @@
 -- precedence: lower wins (see docs/data_model.md).  A candidate from a table that failed a check
 -- (int_table_consistency) is kept here with from_consistent_table = false and is_eligible = false: it is
 -- never chosen and never counted in a conflict.  Prose candidates are always eligible.
--- source_scope: what the amount covers — all (the whole budget: 收支总表, 支出总表, prose scope all), gpb
--- (一般公共预算 tables and prose), fiscal (财政拨款收支总表, prose scope fiscal).
--- is_comparable: for total/basic/project/reserve only whole-budget candidates (scope all) are compared with
--- each other; for every other figure all candidates are comparable.
+-- source_scope: what the amount covers — a table's table_kinds.figure_scope: all (the whole budget: 收支总表,
+-- 支出总表, prose scope all), gpb (一般公共预算 tables and prose), fiscal (财政拨款收支总表, prose scope fiscal).
+-- is_comparable: for the scope-bound figures (figures.scope_bound: total/basic/project/reserve) only
+-- whole-budget candidates (scope all) are compared with each other; for every other figure all candidates are.
+-- The rules (which row, column or prose fact gives which figure, at which precedence) are the seed figure_rules.
 
 with
 
@@ -28,79 +29,23 @@ prose as (
     where source_method is distinct from 'ocr'
 ),
 
--- ---------------------------------------------------------------- rules
+table_kinds as (
+    select * from {{ ref('table_kinds') }}
+),
+
+-- ---------------------------------------------------------------- rules (seed figure_rules)
 -- table rows: a row is matched by its line_item, or (for wage_welfare) by its economic subject code
 table_rules as (
-    select * from (values
-        ('total_expenditure', 1, 'income_expenditure_summary', 'expenditure_total', null, 'total'),
-        ('total_expenditure', 2, 'expenditure_summary', 'table_total', null, 'total'),
-        ('total_expenditure', 4, 'fiscal_grant_summary', 'expenditure_total', null, 'total'),
-        ('basic_expenditure', 1, 'expenditure_summary', 'table_total', null, 'basic'),
-        ('basic_expenditure', 2, 'gpb_expenditure', 'table_total', null, 'basic'),
-        ('project_expenditure', 1, 'expenditure_summary', 'table_total', null, 'project'),
-        ('project_expenditure', 2, 'gpb_expenditure', 'table_total', null, 'project'),
-        ('reserve_expenditure', 1, 'expenditure_summary', 'table_total', null, 'reserve'),
-        ('reserve_expenditure', 2, 'gpb_expenditure', 'table_total', null, 'reserve'),
-        ('personnel_expenditure', 1, 'gpb_basic_expenditure', 'table_total', null, 'personnel'),
-        ('personnel_expenditure', 2, 'gpb_expenditure', 'table_total', null, 'personnel'),
-        ('public_expenditure', 1, 'gpb_basic_expenditure', 'table_total', null, 'public'),
-        ('public_expenditure', 2, 'gpb_expenditure', 'table_total', null, 'public'),
-        ('wage_welfare_expenditure', 1, 'gpb_basic_expenditure', null, '301', 'total'),
-        ('three_public_total', 1, 'three_public', 'three_public_total', null, 'total'),
-        ('three_public_outbound', 1, 'three_public', 'three_public_outbound', null, 'total'),
-        ('three_public_reception', 1, 'three_public', 'three_public_reception', null, 'total'),
-        ('three_public_vehicle', 1, 'three_public', 'three_public_vehicle', null, 'total'),
-        ('three_public_vehicle_purchase', 1, 'three_public', 'three_public_vehicle_purchase', null, 'total'),
-        ('three_public_vehicle_operation', 1, 'three_public', 'three_public_vehicle_operation', null, 'total'),
-        ('operating_expenditure', 2, 'three_public', 'operating_expenditure', null, 'total'),
-        ('staff_in_service', 2, 'staffing', 'table_total', null, 'in_service'),
-        -- 决算 (docs/final_accounts.md): the year's spending is 本年支出合计, not 总计 (which adds 年末结转和结余)
-        ('total_expenditure', 1, 'final_income_expenditure_summary', 'expenditure_current_total', null, 'total'),
-        ('total_expenditure', 2, 'final_expenditure', 'table_total', null, 'total'),
-        ('total_expenditure', 4, 'final_fiscal_grant_summary', 'expenditure_current_total', null, 'total'),
-        ('basic_expenditure', 1, 'final_expenditure', 'table_total', null, 'basic'),
-        ('basic_expenditure', 2, 'final_gpb_expenditure', 'table_total', null, 'basic'),
-        ('project_expenditure', 1, 'final_expenditure', 'table_total', null, 'project'),
-        ('project_expenditure', 2, 'final_gpb_expenditure', 'table_total', null, 'project'),
-        ('personnel_expenditure', 1, 'final_gpb_basic_expenditure', 'personnel_total', null, 'total'),
-        ('public_expenditure', 1, 'final_gpb_basic_expenditure', 'public_total', null, 'total'),
-        ('wage_welfare_expenditure', 1, 'final_gpb_basic_expenditure', null, '301', 'total'),
-        ('three_public_total', 1, 'final_three_public', 'three_public_total', null, 'total'),
-        ('three_public_outbound', 1, 'final_three_public', 'three_public_outbound', null, 'total'),
-        ('three_public_reception', 1, 'final_three_public', 'three_public_reception', null, 'total'),
-        ('three_public_vehicle', 1, 'final_three_public', 'three_public_vehicle', null, 'total'),
-        ('three_public_vehicle_purchase', 1, 'final_three_public', 'three_public_vehicle_purchase', null, 'total'),
-        ('three_public_vehicle_operation', 1, 'final_three_public', 'three_public_vehicle_operation', null, 'total')
-    ) as rules (figure, precedence, table_kind, line_item, subject_code, column_key)
+    select figure, precedence, table_kind, line_item, subject_code, column_key
+    from {{ ref('figure_rules') }}
+    where source_kind = 'table'
 ),
 
 -- prose facts: scope NULL = any scope
 prose_rules as (
-    select * from (values
-        ('total_expenditure', 3, 'total_expenditure', 'all'),
-        ('basic_expenditure', 3, 'basic_expenditure', 'all'),
-        ('basic_expenditure', 4, 'basic_expenditure', 'gpb'),
-        ('basic_expenditure', 5, 'basic_expenditure', 'fiscal'),
-        ('project_expenditure', 3, 'project_expenditure', 'all'),
-        ('project_expenditure', 4, 'project_expenditure', 'gpb'),
-        ('project_expenditure', 5, 'project_expenditure', 'fiscal'),
-        ('personnel_expenditure', 3, 'personnel_expenditure', null),
-        ('public_expenditure', 3, 'public_expenditure', null),
-        ('wage_welfare_expenditure', 2, 'economic_301', null),
-        ('three_public_total', 2, 'three_public_total', null),
-        ('three_public_outbound', 2, 'three_public_outbound', null),
-        ('three_public_reception', 2, 'three_public_reception', null),
-        ('three_public_vehicle', 2, 'three_public_vehicle', null),
-        ('three_public_vehicle_purchase', 2, 'three_public_vehicle_purchase', null),
-        ('three_public_vehicle_operation', 2, 'three_public_vehicle_operation', null),
-        ('operating_expenditure', 1, 'operating_expenditure', null),
-        ('staff_in_service', 1, 'staff_in_service', null),
-        ('staff_funded', 1, 'staff_funded', null),
-        ('staff_actual', 1, 'staff_actual', null),
-        ('staff_retired', 1, 'staff_retired', null),
-        ('staff_authorized', 1, 'staff_authorized', null),
-        ('total_expenditure', 3, 'expenditure_current_total', 'all')  -- 本年支出合计 of a 决算
-    ) as rules (figure, precedence, fact_key, scope)
+    select figure, precedence, fact_key, prose_scope as scope
+    from {{ ref('figure_rules') }}
+    where source_kind = 'prose'
 ),
 
 three_public_parts as (
@@ -154,7 +99,7 @@ staffing_sum as (
         facts.document_id,
         'table' as source_kind,
         facts.table_id,
-        'staffing' as table_kind,
+        facts.table_kind,
         'in_service' as column_key,
         'sum of rows' as line_item,
         cast(null as varchar) as prose_fact_key,
@@ -165,10 +110,12 @@ staffing_sum as (
         min(facts.source_page) as source_page,
         'sum of ' || count(*) || ' rows' as derivation
     from facts
-    where facts.table_kind = 'staffing'
+    inner join table_kinds
+        on table_kinds.table_kind = facts.table_kind
+    where table_kinds.shape = 'staffing'
         and facts.column_key = 'in_service'
         and coalesce(facts.line_item, '') <> 'table_total'
-    group by facts.document_id, facts.table_id
+    group by facts.document_id, facts.table_id, facts.table_kind
 ),
 
 -- a “三公” table with no amounts means 0 for every part; in a table that prints its total, a blank part is 0
@@ -191,8 +138,10 @@ three_public_zero as (
         tables.start_page as source_page,
         case when tables.is_empty then 'empty table' else 'blank cell' end as derivation
     from tables
+    inner join table_kinds
+        on table_kinds.table_kind = tables.table_kind
     cross join three_public_parts
-    where tables.table_kind in ('three_public', 'final_three_public')
+    where table_kinds.shape = 'three_public'
         and not exists (
             select 1 from facts
             where facts.document_id = tables.document_id
@@ -204,7 +153,7 @@ three_public_zero as (
             tables.is_empty
             -- a 决算's “三公” table that prints its 预算数 row: a blank 决算数 cell is 0
             or (
-                tables.table_kind = 'final_three_public'
+                table_kinds.document_kind = '决算'
                 and exists (
                     select 1 from facts
                     where facts.document_id = tables.document_id
@@ -235,28 +184,32 @@ three_public_zero as (
 ),
 
 -- project / reserve are 0 in a table whose total row has no such amount and whose total = the other parts
+-- (the kinds that give the breakdown: table_kinds.breakdown_precedence, the candidate's precedence)
 basic_table_totals as (
     select
-        document_id,
-        table_id,
-        table_kind,
-        min(source_location) as source_location,
-        min(source_line) as source_line,
-        min(source_page) as source_page,
-        max(amount) filter (where column_key = 'total') as c_total,
-        max(amount) filter (where column_key = 'basic') as c_basic,
-        max(amount) filter (where column_key = 'project') as c_project,
-        max(amount) filter (where column_key = 'reserve') as c_reserve
+        facts.document_id,
+        facts.table_id,
+        facts.table_kind,
+        table_kinds.breakdown_precedence as precedence,
+        min(facts.source_location) as source_location,
+        min(facts.source_line) as source_line,
+        min(facts.source_page) as source_page,
+        max(facts.amount) filter (where facts.column_key = 'total') as c_total,
+        max(facts.amount) filter (where facts.column_key = 'basic') as c_basic,
+        max(facts.amount) filter (where facts.column_key = 'project') as c_project,
+        max(facts.amount) filter (where facts.column_key = 'reserve') as c_reserve
     from facts
-    where table_kind in ('expenditure_summary', 'gpb_expenditure', 'final_expenditure', 'final_gpb_expenditure')
-        and line_item = 'table_total'
-    group by document_id, table_id, table_kind
+    inner join table_kinds
+        on table_kinds.table_kind = facts.table_kind
+    where table_kinds.breakdown_precedence is not null
+        and facts.line_item = 'table_total'
+    group by facts.document_id, facts.table_id, facts.table_kind, table_kinds.breakdown_precedence
 ),
 
 implied_zero as (
     select
         'project_expenditure' as figure,
-        case when table_kind in ('expenditure_summary', 'final_expenditure') then 1 else 2 end as precedence,
+        precedence,
         document_id,
         'table' as source_kind,
         table_id,
@@ -280,7 +233,7 @@ implied_zero as (
 
     select
         'reserve_expenditure' as figure,
-        case when table_kind in ('expenditure_summary', 'final_expenditure') then 1 else 2 end as precedence,
+        precedence,
         document_id,
         'table' as source_kind,
         table_id,
@@ -379,21 +332,17 @@ final as (
             as from_consistent_table,
         unioned.source_kind = 'prose' or coalesce(consistency.is_consistent, false) as is_eligible,
         scoped.source_scope,
-        scoped.source_scope = 'all'
-            or unioned.figure not in (
-                'total_expenditure', 'basic_expenditure', 'project_expenditure', 'reserve_expenditure'
-            ) as is_comparable
+        scoped.source_scope = 'all' or not coalesce(figures.scope_bound, false) as is_comparable
     from unioned
+    left join table_kinds
+        on table_kinds.table_kind = unioned.table_kind
+    left join {{ ref('figures') }} as figures
+        on figures.figure = unioned.figure
     cross join lateral (
         select
             case
                 when unioned.source_kind = 'prose' then unioned.prose_scope
-                when unioned.table_kind in (
-                    'income_expenditure_summary', 'income_summary', 'expenditure_summary', 'staffing',
-                    'final_income_expenditure_summary', 'final_income', 'final_expenditure'
-                ) then 'all'
-                when unioned.table_kind in ('fiscal_grant_summary', 'final_fiscal_grant_summary') then 'fiscal'
-                else 'gpb'
+                else table_kinds.figure_scope
             end as source_scope
     ) as scoped
     left join consistency

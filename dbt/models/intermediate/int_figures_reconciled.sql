@@ -16,28 +16,11 @@ documents as (
     select document_id from {{ ref('stg_documents') }}
 ),
 
+-- the figures reconciled here, with their value kind (seed figures)
 figures as (
-    select * from (values
-        ('total_expenditure', 'money'),
-        ('basic_expenditure', 'money'),
-        ('project_expenditure', 'money'),
-        ('reserve_expenditure', 'money'),
-        ('personnel_expenditure', 'money'),
-        ('public_expenditure', 'money'),
-        ('wage_welfare_expenditure', 'money'),
-        ('three_public_total', 'money'),
-        ('three_public_outbound', 'money'),
-        ('three_public_reception', 'money'),
-        ('three_public_vehicle', 'money'),
-        ('three_public_vehicle_purchase', 'money'),
-        ('three_public_vehicle_operation', 'money'),
-        ('operating_expenditure', 'money'),
-        ('staff_in_service', 'headcount'),
-        ('staff_funded', 'headcount'),
-        ('staff_actual', 'headcount'),
-        ('staff_retired', 'headcount'),
-        ('staff_authorized', 'headcount')
-    ) as figures (figure, value_kind)
+    select figure, value_kind
+    from {{ ref('figures') }}
+    where reconciled
 ),
 
 ranked as (

@@ -3,6 +3,7 @@
 --   2. else the gpb_expenditure table (一般公共预算支出表), same conditions;
 --   3. else the income_summary table (收入总表) rows with subject codes (column total), same conditions;
 --   4. else the prose facts with fact_key = 'function_amount'.
+-- The ranks are table_kinds.function_source_rank (a 决算 kind ranks as its 预算 counterpart).
 -- The first qualifying table (lowest table_id) of the chosen kind is used.  Rows at 类/款/项 carry total,
 -- basic and project amounts; a 款 without a row is derived from its 项 rows (first 5 digits) and a 类 without
 -- a row from its 款 rows, printed or derived (first 3 digits); derived rows say 'derived from N rows'.
@@ -21,12 +22,21 @@ prose as (
     select * from {{ ref('stg_prose_facts') }}
 ),
 
+-- the kinds whose function rows can be the document's source, with their rank (a 决算's 支出决算表 /
+-- 一般公共预算财政拨款支出决算表 / 收入决算表 rank as their 预算 counterparts)
+source_kinds as (
+    select table_kind, function_source_rank
+    from {{ ref('table_kinds') }}
+    where function_source_rank is not null
+),
+
 -- ---------------------------------------------------------------- candidate sources
 table_subject_rows as (
     select
         facts.document_id,
         facts.table_id,
         facts.table_kind,
+        source_kinds.function_source_rank as source_rank,
         facts.row_index,
         facts.subject_code,
         min(facts.row_label) as printed_name,
@@ -40,10 +50,9 @@ table_subject_rows as (
     inner join consistency
         on consistency.document_id = facts.document_id
         and consistency.table_id = facts.table_id
+    inner join source_kinds
+        on source_kinds.table_kind = facts.table_kind
     where consistency.is_consistent
-        -- a 决算's 支出决算表 / 一般公共预算财政拨款支出决算表 / 收入决算表 read as their 预算 counterparts
-        and facts.table_kind in ('expenditure_summary', 'gpb_expenditure', 'income_summary',
-            'final_expenditure', 'final_gpb_expenditure', 'final_income')
         and facts.subject_system = 'function'
         and facts.subject_code is not null
         and length(facts.subject_code) in (3, 5, 7)
@@ -55,17 +64,10 @@ table_sources as (
         document_id,
         table_id,
         table_kind,
-        case table_kind
-            when 'expenditure_summary' then 1
-            when 'gpb_expenditure' then 2
-            when 'income_summary' then 3
-            when 'final_expenditure' then 1
-            when 'final_gpb_expenditure' then 2
-            when 'final_income' then 3
-        end as source_rank
+        source_rank
     from table_subject_rows
     where total_amount is not null
-    group by document_id, table_id, table_kind
+    group by document_id, table_id, table_kind, source_rank
 ),
 
 prose_sources as (

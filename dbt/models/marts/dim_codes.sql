@@ -1,11 +1,17 @@
--- Every coded value of the marts with its Chinese and English label: the small vocabularies (codes seed: table
--- kinds, subject levels, scopes, document kinds, severities, categories, staff bases, identity sources, quarantine
--- reasons …), the quality rules, the function and economic subjects and the administrative divisions.
+-- Every coded value of the marts with its Chinese and English label: the table kinds (table_kinds catalogue),
+-- the small vocabularies (codes seed: subject levels, scopes, document kinds, severities, categories, staff bases,
+-- identity sources, quarantine reasons …), the quality rules, the function and economic subjects and the
+-- administrative divisions.
 
 with
 
 codes as (
     select code_type, code, label_zh, label_en from {{ ref('codes') }}
+),
+
+table_kinds as (
+    select 'table_kind' as code_type, table_kind as code, name_zh as label_zh, name_en as label_en
+    from {{ ref('table_kinds') }}
 ),
 
 rules as (
@@ -30,6 +36,8 @@ divisions as (
 
 final as (
     select * from codes
+    union all
+    select * from table_kinds
     union all
     select * from rules
     union all
