@@ -86,7 +86,6 @@ rate_firings as (
     where not coalesce(abs(computed - printed) <= rate_tolerance, false)
         and not coalesce(abs(computed_adjusted - printed) <= rate_tolerance, false)
 ),
-),
 
 rate_issues as (
     select
@@ -147,7 +146,6 @@ direction_firings as (
     from direction_statements
     where stated_sign <> sign(final - budget)
 ),
-),
 
 direction_issues as (
     select
@@ -173,7 +171,6 @@ stated_year_firings as (
     where final_prose.fact_key = 'stated_year'
         and final_prose.value <> final_documents.fiscal_year
 ),
-),
 
 stated_year_issues as (
     select
@@ -195,7 +192,6 @@ placeholder_firings as (
         'flagged; nothing is read from the placeholder' as resolution
     from final_prose
     where fact_key = 'template_placeholder'
-),
 ),
 
 placeholder_issues as (

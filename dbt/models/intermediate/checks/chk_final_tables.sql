@@ -129,7 +129,6 @@ final_prose_firings as (
         and final_table_values.line_item = pairs.line_item
     where abs(final_prose.value - final_table_values.amount) > {{ var('money_tolerance') }}
 ),
-),
 
 final_prose_issues as (
     select
@@ -178,7 +177,6 @@ three_public_budget_firings as (
     where final_prose.fact_key = 'three_public_total_budget'
         and abs(final_prose.value - three_public_table_budget.budget) > {{ var('money_tolerance') }}
 ),
-),
 
 three_public_budget_issues as (
     select
@@ -202,8 +200,6 @@ loaded_budget_firings as (
             || 'adjusted budget' as resolution
     from {{ ref('int_budget_execution') }}
     where budget_differs
-),
-
 ),
 
 loaded_budget_issues as (

@@ -104,7 +104,6 @@ computed_shares_above_firings as (
     where denominator > 0
         and numerator - denominator > {{ var('money_tolerance') }}
 ),
-),
 
 computed_shares_above as (
     select
@@ -198,7 +197,6 @@ operating_check_firings as (
     where unit_figures.operating_expenditure
         > unit_figures.public_expenditure + coalesce(unit_figures.three_public_total, 0)
             + 2 * {{ var('money_tolerance') }}
-),
 ),
 
 operating_check as (

@@ -84,7 +84,6 @@ negative_prose_amounts_firings as (
     where value < 0
         and value_unit <> '%'
 ),
-),
 
 negative_prose_amounts as (
     select
