@@ -89,7 +89,10 @@ rate_firings as (
 
 rate_issues as (
     select
-        {{ issue_row('rule', 'document_id', 'figure', 'row_key', 'location', 'expected', 'found', 'tolerance', 'value_unit', 'detail', 'resolution') }}
+        {{ issue_row(
+            'rule', 'document_id', 'figure', 'row_key', 'location', 'expected', 'found', 'tolerance',
+            'value_unit', 'detail', 'resolution'
+        ) }}
     from rate_firings
 ),
 
@@ -149,7 +152,10 @@ direction_firings as (
 
 direction_issues as (
     select
-        {{ issue_row('rule', 'document_id', 'figure', 'row_key', 'location', 'expected', 'found', 'tolerance', 'value_unit', 'detail', 'resolution') }}
+        {{ issue_row(
+            'rule', 'document_id', 'figure', 'row_key', 'location', 'expected', 'found', 'tolerance',
+            'value_unit', 'detail', 'resolution'
+        ) }}
     from direction_firings
 ),
 
@@ -174,7 +180,10 @@ stated_year_firings as (
 
 stated_year_issues as (
     select
-        {{ issue_row('rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit', 'detail', 'resolution') }}
+        {{ issue_row(
+            'rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit',
+            'detail', 'resolution'
+        ) }}
     from stated_year_firings
 ),
 
@@ -196,7 +205,10 @@ placeholder_firings as (
 
 placeholder_issues as (
     select
-        {{ issue_row('rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit', 'detail', 'resolution') }}
+        {{ issue_row(
+            'rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit',
+            'detail', 'resolution'
+        ) }}
     from placeholder_firings
 ),
 

@@ -73,7 +73,10 @@ missing_table_firings as (
 
 missing_table_issues as (
     select
-        {{ issue_row('rule', 'document_id', 'table_kind', 'row_key', 'location', 'expected', 'found', 'tolerance', 'value_unit', 'detail', 'resolution') }}
+        {{ issue_row(
+            'rule', 'document_id', 'table_kind', 'row_key', 'location', 'expected', 'found', 'tolerance',
+            'value_unit', 'detail', 'resolution'
+        ) }}
     from missing_table_firings
 ),
 
@@ -132,7 +135,10 @@ final_prose_firings as (
 
 final_prose_issues as (
     select
-        {{ issue_row('rule', 'document_id', 'table_kind', 'figure', 'row_key', 'location', 'column_key', 'expected', 'found', 'tolerance', 'value_unit', 'detail', 'resolution') }}
+        {{ issue_row(
+            'rule', 'document_id', 'table_kind', 'figure', 'row_key', 'location', 'column_key', 'expected',
+            'found', 'tolerance', 'value_unit', 'detail', 'resolution'
+        ) }}
     from final_prose_firings
 ),
 
@@ -180,7 +186,10 @@ three_public_budget_firings as (
 
 three_public_budget_issues as (
     select
-        {{ issue_row('rule', 'document_id', 'table_id', 'table_kind', 'figure', 'row_key', 'location', 'column_key', 'expected', 'found', 'tolerance', 'value_unit', 'detail', 'resolution') }}
+        {{ issue_row(
+            'rule', 'document_id', 'table_id', 'table_kind', 'figure', 'row_key', 'location', 'column_key',
+            'expected', 'found', 'tolerance', 'value_unit', 'detail', 'resolution'
+        ) }}
     from three_public_budget_firings
 ),
 
@@ -204,7 +213,10 @@ loaded_budget_firings as (
 
 loaded_budget_issues as (
     select
-        {{ issue_row('rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit', 'detail', 'resolution') }}
+        {{ issue_row(
+            'rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit',
+            'detail', 'resolution'
+        ) }}
     from loaded_budget_firings
 ),
 

@@ -60,7 +60,10 @@ stated_shares_above_firings as (
 
 stated_shares_above as (
     select
-        {{ issue_row('rule', 'document_id', 'figure', 'row_key', 'location', 'expected', 'found', 'tolerance', 'value_unit', 'detail', 'resolution') }}
+        {{ issue_row(
+            'rule', 'document_id', 'figure', 'row_key', 'location', 'expected', 'found', 'tolerance',
+            'value_unit', 'detail', 'resolution'
+        ) }}
     from stated_shares_above_firings
 ),
 
@@ -107,7 +110,10 @@ computed_shares_above_firings as (
 
 computed_shares_above as (
     select
-        {{ issue_row('rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit', 'detail', 'resolution') }}
+        {{ issue_row(
+            'rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit',
+            'detail', 'resolution'
+        ) }}
     from computed_shares_above_firings
 ),
 
@@ -139,7 +145,10 @@ per_capita_band_firings as (
 
 per_capita_band as (
     select
-        {{ issue_row('rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit', 'detail', 'resolution') }}
+        {{ issue_row(
+            'rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit',
+            'detail', 'resolution'
+        ) }}
     from per_capita_band_firings
 ),
 
@@ -168,7 +177,10 @@ three_public_band_firings as (
 
 three_public_band as (
     select
-        {{ issue_row('rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit', 'detail', 'resolution') }}
+        {{ issue_row(
+            'rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit',
+            'detail', 'resolution'
+        ) }}
     from three_public_band_firings
 ),
 
@@ -201,7 +213,10 @@ operating_check_firings as (
 
 operating_check as (
     select
-        {{ issue_row('rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit', 'detail', 'resolution') }}
+        {{ issue_row(
+            'rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit',
+            'detail', 'resolution'
+        ) }}
     from operating_check_firings
 ),
 

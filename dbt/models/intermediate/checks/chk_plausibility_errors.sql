@@ -63,7 +63,10 @@ negative_table_amounts_firings as (
 
 negative_table_amounts as (
     select
-        {{ issue_row('rule', 'document_id', 'table_id', 'table_kind', 'row_key', 'location', 'column_key', 'expected', 'found', 'tolerance', 'value_unit', 'detail', 'resolution') }}
+        {{ issue_row(
+            'rule', 'document_id', 'table_id', 'table_kind', 'row_key', 'location', 'column_key', 'expected',
+            'found', 'tolerance', 'value_unit', 'detail', 'resolution'
+        ) }}
     from negative_table_amounts_firings
 ),
 
@@ -87,7 +90,10 @@ negative_prose_amounts_firings as (
 
 negative_prose_amounts as (
     select
-        {{ issue_row('rule', 'document_id', 'figure', 'row_key', 'location', 'expected', 'found', 'tolerance', 'value_unit', 'detail', 'resolution') }}
+        {{ issue_row(
+            'rule', 'document_id', 'figure', 'row_key', 'location', 'expected', 'found', 'tolerance',
+            'value_unit', 'detail', 'resolution'
+        ) }}
     from negative_prose_amounts_firings
 ),
 
@@ -118,7 +124,10 @@ fiscal_year_check_firings as (
 
 fiscal_year_check as (
     select
-        {{ issue_row('rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit', 'detail', 'resolution') }}
+        {{ issue_row(
+            'rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit',
+            'detail', 'resolution'
+        ) }}
     from fiscal_year_check_firings
 ),
 
@@ -143,7 +152,10 @@ negative_total_firings as (
 
 negative_total as (
     select
-        {{ issue_row('rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit', 'detail', 'resolution') }}
+        {{ issue_row(
+            'rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit',
+            'detail', 'resolution'
+        ) }}
     from negative_total_firings
 ),
 
