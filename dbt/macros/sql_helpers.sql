@@ -73,22 +73,3 @@
 {% macro level_from_code(code) -%}
     case length({{ code }}) when 3 then '类' when 5 then '款' when 7 then '项' end
 {%- endmacro %}
-
-{#- The common shape of a check model's firings (int_cross_checks, int_plausibility_checks). -#}
-{% macro check_firing_columns() -%}
-        rule,
-        document_id,
-        cast(table_id as integer) as table_id,
-        table_kind,
-        figure,
-        row_key,
-        location,
-        column_key,
-        {{ money('expected') }} as expected,
-        {{ money('found') }} as found,
-        {{ money('found - expected') }} as difference,
-        {{ money('tolerance') }} as tolerance,
-        value_unit,
-        detail,
-        resolution
-{%- endmacro %}

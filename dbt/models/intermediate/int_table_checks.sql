@@ -1,7 +1,8 @@
 -- One row per check that fires on a table's own sums.
 --
 -- Rules (all amounts in 万元; a missing cell counts as 0; a check fires when
--- abs(found - expected) > tolerance, tolerance = 0.01 × number of terms summed — never a percentage):
+-- abs(found - expected) > tolerance, tolerance = money_tolerance (0.01, dbt_project.yml) × number of terms summed —
+-- never a percentage):
 --   subject_children_sum        a subject row vs the sum of the rows of the same table whose parent_code is its
 --                               code, per column (only where such children exist)
 --   table_total_vs_top_level    the table_total row vs the sum of the top-level subject rows (rows whose parent
@@ -21,7 +22,7 @@
 --                               收入支出决算总表 / 财政拨款收入支出决算总表 on their rows (column total), the
 --                               政府性基金 / 国有资本经营 决算表 per row on their columns; where a balance is printed
 --   completion_rate_vs_columns  决算 tables printing 预算数, 决算数 and 完成率 side by side, per row: the printed rate
---                               vs 100 × 决算数 ÷ 预算数 (tolerance 0.01 percentage points, 0.5 for a whole number)
+--                               vs 100 × 决算数 ÷ 预算数 (tolerance rate_tolerance = 0.01 percentage points, 0.5 for a whole number)
 -- The 决算 kinds are read as their 预算 counterparts: 支出决算表 as 支出总表 etc.; a fund table's 本年支出 (小计)
 -- column plays total.
 -- The line-item rules work on line_item × column_key, not on printed rows: a “三公” table may print all its items as
@@ -547,7 +548,7 @@ rule_rate as (
         table_id,
         row_index,
         'completion_rate' as column_key,
-        -- the tolerance below is 0.01 × term_count: 1 term (0.01 points), 50 for a rate printed as a whole number
+        -- the tolerance is rate_tolerance × term_count: 1 term (0.01 points), 50 for a rate printed as a whole number
         round(100 * coalesce(c_final, 0) / c_budget, 4) as expected,
         c_rate as found,
         case when c_rate = round(c_rate) then 50 else 1 end as term_count,
@@ -593,7 +594,10 @@ evaluated as (
         {{ money('all_checks.found - all_checks.expected') }} as difference,
         all_checks.terms,
         cast(all_checks.term_count as integer) as term_count,
-        {{ money('0.01 * all_checks.term_count') }} as tolerance
+        {{ money(
+            "case when all_checks.rule = 'completion_rate_vs_columns' then " ~ var('rate_tolerance')
+            ~ " else " ~ var('money_tolerance') ~ " end * all_checks.term_count"
+        ) }} as tolerance
     from all_checks
     inner join table_rows
         on table_rows.document_id = all_checks.document_id

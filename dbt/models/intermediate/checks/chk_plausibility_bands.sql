@@ -1,25 +1,15 @@
--- One row per plausibility check that fires: a figure that is possible as printed but unlikely to be right.
--- Bands and bounds come from the quality_rules seed (lower_bound / upper_bound); see docs/quality_rules.md.
---
---   negative_amount                         a table cell or a prose amount below 0
+-- Plausibility: a figure that is possible as printed but unlikely to be right. Bands come from the quality_rules
+-- seed (lower_bound / upper_bound; docs/quality_rules.md). The value is published as it is and flagged.
 --   share_above_100                         a printed share above 100%, or a share computed from the chosen figures
---                                           above 100% by more than rounding (class / total, 三公 / total,
+--                                           above 100% by more than money_tolerance (class / total, 三公 / total,
 --                                           basic / total, project / total, personnel / basic, public / basic)
 --   per_capita_personnel_out_of_band        personnel_expenditure / head count outside [lower, upper] 万元/人
 --   three_public_share_out_of_band          three_public_total / total_expenditure above upper %
---   operating_exceeds_public_and_three_public  机关运行经费 > 公用经费 + “三公”经费 (+ 0.02 for two rounded terms)
---   fiscal_year_implausible (error)         fiscal year < lower or > the year of loading + upper
---   negative_total_expenditure (error)      the chosen total expenditure < 0
+--   operating_exceeds_public_and_three_public  机关运行经费 > 公用经费 + “三公”经费 (+ 2 × money_tolerance, two
+--                                           rounded terms)
+-- expected = the bound crossed (公用经费 + 三公 for the operating rule), found = the value judged.
 
 with
-
-documents as (
-    select * from {{ ref('stg_documents') }}
-),
-
-facts as (
-    select * from {{ ref('stg_table_facts') }}
-),
 
 prose as (
     select * from {{ ref('stg_prose_facts') }}
@@ -40,69 +30,20 @@ bounds as (
 figure_locations as (
     select
         document_id,
-        max(source_location) filter (where figure = 'total_expenditure') as total_location,
         max(source_location) filter (where figure = 'personnel_expenditure') as personnel_location,
         max(source_location) filter (where figure = 'three_public_total') as three_public_location,
-        max(source_location) filter (where figure = 'operating_expenditure') as operating_location,
-        max(source_description) filter (where figure = 'total_expenditure') as total_source
+        max(source_location) filter (where figure = 'operating_expenditure') as operating_location
     from figures
     group by document_id
 ),
 
--- ---------------------------------------------------------------- negative amounts
-negative_table_amounts as (
-    select
-        'negative_amount' as rule,
-        document_id,
-        table_id,
-        table_kind,
-        cast(null as varchar) as figure,
-        coalesce(subject_code, line_item, row_label) as row_key,
-        source_location as location,
-        column_key,
-        cast(0 as decimal(20, 6)) as expected,
-        amount as found,
-        cast(0 as decimal(20, 6)) as tolerance,
-        '万元' as value_unit,
-        table_kind || ' row ' || coalesce(subject_code, line_item, row_label) || ', column ' || column_key
-            || ': ' || {{ fmt_amount('amount') }} as detail,
-        'flagged; the amount is kept as printed' as resolution
-    from facts
-    where amount < 0
-),
-
-negative_prose_amounts as (
-    select
-        'negative_amount' as rule,
-        document_id,
-        cast(null as integer) as table_id,
-        cast(null as varchar) as table_kind,
-        fact_key as figure,
-        subject_code as row_key,
-        source_location as location,
-        cast(null as varchar) as column_key,
-        cast(0 as decimal(20, 6)) as expected,
-        value as found,
-        cast(0 as decimal(20, 6)) as tolerance,
-        value_unit,
-        'prose ' || fact_key || coalesce(' ' || subject_code, '') || ': ' || {{ fmt_amount('value') }} as detail,
-        'flagged; the amount is kept as printed' as resolution
-    from prose
-    where value < 0
-        and value_unit <> '%'
-),
-
--- ---------------------------------------------------------------- shares above 100%
-stated_shares_above as (
+stated_shares_above_firings as (
     select
         'share_above_100' as rule,
         prose.document_id,
-        cast(null as integer) as table_id,
-        cast(null as varchar) as table_kind,
         prose.fact_key as figure,
         prose.subject_code as row_key,
         prose.source_location as location,
-        cast(null as varchar) as column_key,
         bounds.upper_bound as expected,
         prose.value as found,
         cast(0 as decimal(20, 6)) as tolerance,
@@ -115,6 +56,15 @@ stated_shares_above as (
         on bounds.rule = 'share_above_100'
     where prose.fact_key like '%_share'
         and prose.value > bounds.upper_bound
+),
+
+stated_shares_above as (
+    select
+        {{ issue_row(
+            'rule', 'document_id', 'figure', 'row_key', 'location', 'expected', 'found', 'tolerance',
+            'value_unit', 'detail', 'resolution'
+        ) }}
+    from stated_shares_above_firings
 ),
 
 computed_share_pairs as (
@@ -138,16 +88,12 @@ computed_share_pairs as (
     ) as pairs
 ),
 
-computed_shares_above as (
+computed_shares_above_firings as (
     select
         'share_above_100' as rule,
         computed_share_pairs.document_id,
-        cast(null as integer) as table_id,
-        cast(null as varchar) as table_kind,
         computed_share_pairs.share_name as figure,
-        cast(null as varchar) as row_key,
         '' as location,
-        cast(null as varchar) as column_key,
         bounds.upper_bound as expected,
         round(100.0 * cast(numerator as double) / cast(denominator as double), 6) as found,
         cast(0 as decimal(20, 6)) as tolerance,
@@ -159,20 +105,24 @@ computed_shares_above as (
     inner join bounds
         on bounds.rule = 'share_above_100'
     where denominator > 0
-        and numerator - denominator > 0.01
+        and numerator - denominator > {{ var('money_tolerance') }}
 ),
 
--- ---------------------------------------------------------------- bands
-per_capita_band as (
+computed_shares_above as (
+    select
+        {{ issue_row(
+            'rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit',
+            'detail', 'resolution'
+        ) }}
+    from computed_shares_above_firings
+),
+
+per_capita_band_firings as (
     select
         'per_capita_personnel_out_of_band' as rule,
         unit_figures.document_id,
-        cast(null as integer) as table_id,
-        cast(null as varchar) as table_kind,
         'per_capita_personnel' as figure,
-        cast(null as varchar) as row_key,
         figure_locations.personnel_location as location,
-        cast(null as varchar) as column_key,
         case
             when unit_figures.per_capita_personnel < bounds.lower_bound then bounds.lower_bound
             else bounds.upper_bound
@@ -193,16 +143,21 @@ per_capita_band as (
     where unit_figures.per_capita_personnel not between bounds.lower_bound and bounds.upper_bound
 ),
 
-three_public_band as (
+per_capita_band as (
+    select
+        {{ issue_row(
+            'rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit',
+            'detail', 'resolution'
+        ) }}
+    from per_capita_band_firings
+),
+
+three_public_band_firings as (
     select
         'three_public_share_out_of_band' as rule,
         unit_figures.document_id,
-        cast(null as integer) as table_id,
-        cast(null as varchar) as table_kind,
         'three_public_share' as figure,
-        cast(null as varchar) as row_key,
         figure_locations.three_public_location as location,
-        cast(null as varchar) as column_key,
         bounds.upper_bound as expected,
         100 * unit_figures.three_public_share as found,
         cast(0 as decimal(20, 6)) as tolerance,
@@ -220,25 +175,30 @@ three_public_band as (
     where 100 * unit_figures.three_public_share > bounds.upper_bound
 ),
 
-operating_check as (
+three_public_band as (
+    select
+        {{ issue_row(
+            'rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit',
+            'detail', 'resolution'
+        ) }}
+    from three_public_band_firings
+),
+
+operating_check_firings as (
     select
         'operating_exceeds_public_and_three_public' as rule,
         unit_figures.document_id,
-        cast(null as integer) as table_id,
-        cast(null as varchar) as table_kind,
         'operating_expenditure' as figure,
-        cast(null as varchar) as row_key,
         figure_locations.operating_location as location,
-        cast(null as varchar) as column_key,
         unit_figures.public_expenditure + coalesce(unit_figures.three_public_total, 0) as expected,
         unit_figures.operating_expenditure as found,
-        cast(0.02 as decimal(20, 6)) as tolerance,
+        2 * {{ var('money_tolerance') }} as tolerance,
         '万元' as value_unit,
         '机关运行经费 ' || {{ fmt_amount('unit_figures.operating_expenditure') }} || ' > 公用经费 '
             || {{ fmt_amount('unit_figures.public_expenditure') }} || ' + “三公”经费 '
             || {{ fmt_amount('coalesce(unit_figures.three_public_total, 0)') }}
             || case
-                when abs(unit_figures.operating_expenditure - unit_figures.total_expenditure) <= 0.01
+                when abs(unit_figures.operating_expenditure - unit_figures.total_expenditure) <= {{ var('money_tolerance') }}
                     then ' (it equals the whole budget)'
                 else ''
             end as detail,
@@ -247,67 +207,20 @@ operating_check as (
     left join figure_locations
         on figure_locations.document_id = unit_figures.document_id
     where unit_figures.operating_expenditure
-        > unit_figures.public_expenditure + coalesce(unit_figures.three_public_total, 0) + 0.02
+        > unit_figures.public_expenditure + coalesce(unit_figures.three_public_total, 0)
+            + 2 * {{ var('money_tolerance') }}
 ),
 
--- ---------------------------------------------------------------- errors
-fiscal_year_check as (
+operating_check as (
     select
-        'fiscal_year_implausible' as rule,
-        documents.document_id,
-        cast(null as integer) as table_id,
-        cast(null as varchar) as table_kind,
-        'fiscal_year' as figure,
-        cast(null as varchar) as row_key,
-        '' as location,
-        cast(null as varchar) as column_key,
-        case
-            when documents.fiscal_year < bounds.lower_bound then bounds.lower_bound
-            else year(documents.loaded_at) + bounds.upper_bound
-        end as expected,
-        documents.fiscal_year as found,
-        cast(0 as decimal(20, 6)) as tolerance,
-        '年' as value_unit,
-        'fiscal year ' || documents.fiscal_year || ' (title “' || documents.title || '”) outside '
-            || cast(bounds.lower_bound as integer) || '–' || (year(documents.loaded_at) + bounds.upper_bound)::integer
-            || ' (load year ' || year(documents.loaded_at) || ' + ' || cast(bounds.upper_bound as integer) || ')'
-            as detail,
-        'document held back from the marts' as resolution
-    from documents
-    inner join bounds
-        on bounds.rule = 'fiscal_year_implausible'
-    where documents.fiscal_year < bounds.lower_bound
-        or documents.fiscal_year > year(documents.loaded_at) + bounds.upper_bound
+        {{ issue_row(
+            'rule', 'document_id', 'figure', 'location', 'expected', 'found', 'tolerance', 'value_unit',
+            'detail', 'resolution'
+        ) }}
+    from operating_check_firings
 ),
 
-negative_total as (
-    select
-        'negative_total_expenditure' as rule,
-        unit_figures.document_id,
-        cast(null as integer) as table_id,
-        cast(null as varchar) as table_kind,
-        'total_expenditure' as figure,
-        cast(null as varchar) as row_key,
-        figure_locations.total_location as location,
-        cast(null as varchar) as column_key,
-        cast(0 as decimal(20, 6)) as expected,
-        unit_figures.total_expenditure as found,
-        cast(0 as decimal(20, 6)) as tolerance,
-        '万元' as value_unit,
-        'total_expenditure ' || {{ fmt_amount('unit_figures.total_expenditure') }} || ' from '
-            || figure_locations.total_source as detail,
-        'document held back from the marts' as resolution
-    from unit_figures
-    left join figure_locations
-        on figure_locations.document_id = unit_figures.document_id
-    where unit_figures.total_expenditure < 0
-),
-
-unioned as (
-    select * from negative_table_amounts
-    union all
-    select * from negative_prose_amounts
-    union all
+final as (
     select * from stated_shares_above
     union all
     select * from computed_shares_above
@@ -317,16 +230,6 @@ unioned as (
     select * from three_public_band
     union all
     select * from operating_check
-    union all
-    select * from fiscal_year_check
-    union all
-    select * from negative_total
-),
-
-final as (
-    select
-        {{ check_firing_columns() }}
-    from unioned
 )
 
 select * from final
