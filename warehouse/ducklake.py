@@ -23,8 +23,11 @@ import argparse
 import importlib.metadata
 import os
 import re
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -169,6 +172,13 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     _retrying(lambda: con.execute(lake_ddl()))
 
 
+def init_lake(settings: LakeSettings) -> None:
+    """Create the lake (its catalog tables, the raw layer): once, before several writers attach at the same
+    time (two first attaches of one PostgreSQL catalog race to create its tables; the loser fails)."""
+    with lake(settings) as con:
+        ensure_raw_schema(con)
+
+
 def load_document(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     """Extract one file and commit it to the lake in one transaction, or quarantine it with its reason: the
     DuckDB path's own per-file load (``load_disclosure_file``), on the lake.  Returns the outcome's status.
@@ -220,6 +230,79 @@ def dbt_command(args: list[str], workdir: Path | None = None) -> list[str]:
     return command
 
 
+# --------------------------------------------------------------------------- a PostgreSQL catalog to try it on
+# Debian's `postgresql` package (make system-deps) puts its programs in /usr/lib/postgresql/<major>/bin.
+POSTGRES_BIN_GLOB = "/usr/lib/postgresql/*/bin"
+
+
+def postgres_bin_dir() -> Path | None:
+    """The folder of pg_ctl / initdb (PATH first, then Debian's), or None when PostgreSQL is not installed."""
+    on_path = shutil.which("pg_ctl")
+    if on_path:
+        return Path(on_path).resolve().parent  # a link (e.g. in /usr/local/bin) to the real folder
+    found = sorted(Path("/").glob(POSTGRES_BIN_GLOB.lstrip("/")), key=lambda p: int(p.parent.name))
+    return next((d for d in reversed(found) if (d / "pg_ctl").exists()), None)
+
+
+@contextmanager
+def local_postgres(database: str = "budget_lake") -> Iterator[str]:
+    """A throwaway PostgreSQL server on 127.0.0.1 (a free port, a temporary data folder), stopped and removed
+    on exit; yields the DuckLake catalog string ``postgres:dbname=… host=127.0.0.1 port=… user=postgres``.
+
+    PostgreSQL refuses to run as root: as root, its programs run as the ``postgres`` user (runuser)."""
+    bin_dir = postgres_bin_dir()
+    if bin_dir is None:
+        raise FileNotFoundError("pg_ctl not found: install Debian's postgresql package (make system-deps)")
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        runuser = shutil.which("runuser")
+        if runuser is None:
+            raise PermissionError("running as root, and no runuser to start PostgreSQL as the postgres user")
+        as_user = [runuser, "-u", "postgres", "--"]
+    home = Path(tempfile.mkdtemp(prefix="budget-postgres-"))
+    data = home / "data"
+    if as_user:
+        shutil.chown(home, "postgres", "postgres")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    def run(*command: str) -> None:
+        subprocess.run([*as_user, *command], check=True, capture_output=True, text=True, timeout=120)
+
+    try:
+        run(
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
+        options = f"-c listen_addresses=127.0.0.1 -c port={port} -k {home} -c fsync=off"
+        run(
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(home / "server.log"),
+            "-w",
+            "start",
+        )
+        try:
+            run(str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", database)
+            yield f"postgres:dbname={database} host=127.0.0.1 port={port} user=postgres"
+        finally:
+            run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def _sql_string(value: str) -> str:
     return value.replace("'", "''")
 
@@ -234,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("files", nargs="+", type=Path)
     dbt = commands.add_parser("dbt", help="dbt on the ducklake target, e.g. `dbt build`")
     dbt.add_argument("args", nargs=argparse.REMAINDER)
+    commands.add_parser(
+        "init", help="create the lake's catalog and raw layer (once, before parallel writers)"
+    )
     commands.add_parser("env", help="print the variables that name the lake for dbt (export lines)")
     options = parser.parse_args(argv)
     settings = LakeSettings.from_env()
@@ -241,11 +327,17 @@ def main(argv: list[str] | None = None) -> int:
         for name, outcome in load_files(settings, options.files).items():
             print(f"{outcome}\t{name}")
         return 0
+    if options.command == "init":
+        init_lake(settings)
+        print(f"DuckLake ready: catalog {settings.catalog}, data {settings.data_path}")
+        return 0
     if options.command == "env":
         for key, value in settings.env().items():
             print(f"export {key}='{value}'")
         return 0
-    return subprocess.run(dbt_command(options.args or ["build"]), env=dbt_env(settings), check=False).returncode
+    return subprocess.run(
+        dbt_command(options.args or ["build"]), env=dbt_env(settings), check=False
+    ).returncode
 
 
 if __name__ == "__main__":
