@@ -179,21 +179,21 @@ def init_lake(settings: LakeSettings) -> None:
         ensure_raw_schema(con)
 
 
-def load_document(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+def load_document(con: duckdb.DuckDBPyConnection, path: Path):
     """Extract one file and commit it to the lake in one transaction, or quarantine it with its reason: the
-    DuckDB path's own per-file load (``load_disclosure_file``), on the lake.  Returns the outcome's status.
+    DuckDB path's own per-file load (``load_disclosure_file``), on the lake.  Returns its ``LoadOutcome``.
 
     A commit that loses a race with another writer's (DuckLake's optimistic concurrency) is tried again."""
     from dagster_project.defs.extraction.loading import load_disclosure_file
 
-    return _retrying(lambda: load_disclosure_file(con, Path(path))).status
+    return _retrying(lambda: load_disclosure_file(con, Path(path)))
 
 
 def load_files(settings: LakeSettings, files: Iterable[Path]) -> dict[str, str]:
     """One writer: every file into the lake, one transaction each.  File name → outcome."""
     with lake(settings) as con:
         ensure_raw_schema(con)
-        return {Path(f).name: load_document(con, Path(f)) for f in files}
+        return {Path(f).name: load_document(con, Path(f)).status for f in files}
 
 
 def _retrying(action):
