@@ -2,7 +2,7 @@
 # Needs only python3 and make: `setup` installs uv (with pip, into the user's scripts folder) when missing.
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast dashboard dagster lint system-deps docs
+.PHONY: help setup run test test-fast dashboard dagster lint system-deps docs validate-cluster
 
 # uv: on PATH, else where `pip install --user` puts it. Expanded when a recipe runs (recursive `?=`),
 # so a uv installed by `setup` is found by the targets that follow.
@@ -15,8 +15,8 @@ DASHBOARD_ADDRESS ?= 127.0.0.1
 
 # what the tests need beyond Python: Debian's chromium (+ driver) for the dashboard's browser test, CJK fonts,
 # (WenQuanYi Zen Hei: a TrueType font reportlab can embed when rendering the seeds as PDFs), LibreOffice and
-# poppler for the document conversions
-SYSTEM_PACKAGES := chromium chromium-driver fonts-noto-cjk fonts-wqy-zenhei libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils tesseract-ocr tesseract-ocr-chi-sim
+# poppler for the document conversions, PostgreSQL for the DuckLake test's catalog server (tests/test_ducklake.py)
+SYSTEM_PACKAGES := chromium chromium-driver fonts-noto-cjk fonts-wqy-zenhei libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils tesseract-ocr tesseract-ocr-chi-sim postgresql
 
 help:
 	@echo "make setup    install uv if missing, then uv sync --frozen"
@@ -29,6 +29,7 @@ help:
 	@echo "make test-fast  the fast tier (extraction, identity, vocabulary; seconds)"
 	@echo "make docs     dbt docs generate + serve on http://127.0.0.1:$(DOCS_PORT) (after make run)"
 	@echo "make system-deps  apt-get install $(SYSTEM_PACKAGES) when one is missing"
+	@echo "make validate-cluster  install the cluster group (dagster-celery), dagster definitions validate on deploy/cluster"
 
 setup:
 	@uv="$(UV)"; \
@@ -69,7 +70,8 @@ system-deps:
 	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing pdftoppm"; \
 	command -v tesseract >/dev/null 2>&1 || missing="$$missing tesseract"; \
 	tesseract --list-langs 2>/dev/null | grep -qx chi_sim || missing="$$missing tesseract-chi_sim"; \
-	if [ -z "$$missing" ]; then echo "system packages present (chromium, chromedriver, CJK fonts, soffice, pdftoppm, tesseract + chi_sim)"; exit 0; fi; \
+	{ command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; } || missing="$$missing pg_ctl"; \
+	if [ -z "$$missing" ]; then echo "system packages present (chromium, chromedriver, CJK fonts, soffice, pdftoppm, tesseract + chi_sim, postgresql)"; exit 0; fi; \
 	echo "missing:$$missing; installing: $(SYSTEM_PACKAGES)"; \
 	command -v apt-get >/dev/null 2>&1 || { echo "no apt-get here: install$$missing with your package manager"; exit 1; }; \
 	if [ "$$(id -u)" = 0 ]; then sudo=""; \
@@ -123,3 +125,10 @@ docs: setup
 FAST_TESTS := tests/test_identity.py tests/test_vocabulary.py tests/test_extract_text.py tests/test_text_fuzz.py
 test-fast: setup
 	"$(UV)" run pytest -q $(wildcard $(FAST_TESTS))
+
+# the Dagster deployment for a cluster (deploy/cluster, docs/scaling.md): installs the optional group `cluster`
+# (dagster-celery, dagster-postgres), then validates its code location and instance config
+validate-cluster: setup
+	"$(UV)" sync --frozen --group cluster
+	"$(UV)" run --group cluster dagster definitions validate -m deploy.cluster.definitions
+	"$(UV)" run --group cluster pytest -q tests/test_cluster_config.py

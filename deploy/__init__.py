@@ -1,0 +1,1 @@
+"""Deployment configuration: deploy/cluster (a Dagster instance and code location for a cluster)."""
