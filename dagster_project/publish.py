@@ -18,7 +18,7 @@ The published file holds:
 ``published.documents``                one row per document of ``raw.documents`` (file name, format, title …) and
                                        ``source_file``: its copy under ``sources/`` (NULL when unavailable)
 ``published.publication``              one row: when and from what this file was published
-``published.column_catalogue``         one row per documented column of the marts: its labels (Chinese, English),
+``catalogue.marts_columns``            one row per documented column of the marts: its labels (Chinese, English),
                                        display format and description, from the marts' yml ``meta`` in dbt's
                                        manifest (``warehouse.catalogue``)
 
@@ -47,6 +47,8 @@ import duckdb
 from warehouse.catalogue import COLUMN_NAMES, as_rows, read_manifest_catalogue
 from warehouse.files import file_sha256
 from warehouse.publication import (  # noqa: F401  (the reader side, re-exported for existing imports)
+    CATALOGUE_SCHEMA,
+    COLUMN_CATALOGUE,
     COLUMN_CATALOGUE_TABLE,
     MARTS_SCHEMA,
     PUBLISHED_SCHEMA,
@@ -70,10 +72,6 @@ PUBLISHED_TABLE_COMMENTS = {
         "(see marts.quality_issues.document_published), with its copy under sources/."
     ),
     "publication": "发布记录 — one row: when and from what this file was published.",
-    COLUMN_CATALOGUE_TABLE: (
-        "字段目录 — one row per documented column of the marts: labels, display format and description "
-        "(from the marts' yml meta)."
-    ),
 }
 PUBLISHED_COLUMN_COMMENTS = {
     "documents": {
@@ -109,15 +107,19 @@ PUBLISHED_COLUMN_COMMENTS = {
         "published_documents": "发布文件数 — rows of marts.unit_metrics.",
         "marts_tables": "表 — the marts.* tables published.",
     },
-    COLUMN_CATALOGUE_TABLE: {
-        "table_name": "表 — the marts table (marts.<table_name>).",
-        "column_name": "字段 — the column.",
-        "position": "序号 — order of the column in the model's yml (0 first).",
-        "label_zh": "中文标签 — the Chinese label readers see.",
-        "label_en": "英文标签 — the English label.",
-        "format": "格式 — money (万元) | share (0–1, shown in %) | percent (a rate, shown in %) | count | text | year.",
-        "description": "说明 — the column's description in the model's yml.",
-    },
+}
+CATALOGUE_TABLE_COMMENT = (
+    "字段目录 — one row per documented column of the marts: labels, display format and description "
+    "(from the marts' yml meta)."
+)
+CATALOGUE_COLUMN_COMMENTS = {
+    "table_name": "表 — the marts table (marts.<table_name>).",
+    "column_name": "字段 — the column.",
+    "position": "序号 — order of the column in the model's yml (0 first).",
+    "label_zh": "中文标签 — the Chinese label readers see.",
+    "label_en": "英文标签 — the English label.",
+    "format": "格式 — money (万元) | share (0–1, shown in %) | percent (a rate, shown in %) | count | text | year.",
+    "description": "说明 — the column's description in the model's yml.",
 }
 
 
@@ -393,11 +395,12 @@ def _write_publication(
 def _write_column_catalogue(
     con: duckdb.DuckDBPyConnection, dbt_project_dir: Path, table_rows: dict[str, int]
 ) -> None:
-    """``published.column_catalogue``: the catalogue of dbt's manifest, for the marts tables published."""
+    """``catalogue.marts_columns``: the catalogue of dbt's manifest, for the marts tables published."""
     published = {name.split(".", 1)[1] for name in table_rows}
     rows = [row for row in as_rows(read_manifest_catalogue(dbt_project_dir)) if row[0] in published]
+    con.execute(f"CREATE SCHEMA {CATALOGUE_SCHEMA}")
     con.execute(
-        f"""CREATE TABLE {PUBLISHED_SCHEMA}.{COLUMN_CATALOGUE_TABLE} (
+        f"""CREATE TABLE {COLUMN_CATALOGUE} (
                 table_name VARCHAR NOT NULL,
                 column_name VARCHAR NOT NULL,
                 position INTEGER NOT NULL,
@@ -408,11 +411,14 @@ def _write_column_catalogue(
                 PRIMARY KEY (table_name, column_name)
             )"""
     )
+    target = con.execute("SELECT current_database()").fetchone()[0]
+    _comment_table(con, target, CATALOGUE_SCHEMA, COLUMN_CATALOGUE_TABLE, CATALOGUE_TABLE_COMMENT)
+    for column, text in CATALOGUE_COLUMN_COMMENTS.items():
+        _comment_column(con, target, CATALOGUE_SCHEMA, COLUMN_CATALOGUE_TABLE, column, text)
     if rows:
         placeholders = ", ".join("?" for _ in COLUMN_NAMES)
         con.executemany(
-            f"INSERT INTO {PUBLISHED_SCHEMA}.{COLUMN_CATALOGUE_TABLE} ({', '.join(COLUMN_NAMES)}) "
-            f"VALUES ({placeholders})",
+            f"INSERT INTO {COLUMN_CATALOGUE} ({', '.join(COLUMN_NAMES)}) VALUES ({placeholders})",
             rows,
         )
 

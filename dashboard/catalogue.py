@@ -1,4 +1,4 @@
-"""The column catalogue of the publication the dashboard reads (``published.column_catalogue``): each mart
+"""The column catalogue of the publication the dashboard reads (``catalogue.marts_columns``): each mart
 column's Chinese and English label and its display format, declared once in the marts' yml ``meta``.
 
 ``data.read_snapshot`` hands every catalogue it reads to ``use``; until one has been read, the first lookup reads
@@ -20,7 +20,7 @@ _entries: dict[tuple[str, str], dict] | None = None
 
 
 def use(rows: list[dict]) -> None:
-    """Take ``rows`` (of ``published.column_catalogue``) as the catalogue (a publication without one: kept)."""
+    """Take ``rows`` (of ``catalogue.marts_columns``) as the catalogue (a publication without one: kept)."""
     global _entries
     if rows or _entries is None:
         with _lock:

@@ -20,7 +20,12 @@ from extract import extract_file
 from extract.readers.registry import supported_suffixes
 from warehouse.catalogue import FORMATS
 from warehouse.files import document_id, file_sha256
-from warehouse.publication import COLUMN_CATALOGUE_TABLE, open_published, read_column_catalogue
+from warehouse.publication import (
+    CATALOGUE_SCHEMA,
+    COLUMN_CATALOGUE_TABLE,
+    open_published,
+    read_column_catalogue,
+)
 from warehouse.settings import WarehouseSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,8 +103,8 @@ def test_the_published_file_holds_the_column_catalogue(built):
         catalogue = read_column_catalogue(con)
         columns = [r[0] for r in con.execute("DESCRIBE marts.unit_metrics").fetchall()]
         comment = con.execute(
-            "SELECT comment FROM duckdb_tables() WHERE schema_name = 'published' AND table_name = ?",
-            [COLUMN_CATALOGUE_TABLE],
+            "SELECT comment FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+            [CATALOGUE_SCHEMA, COLUMN_CATALOGUE_TABLE],
         ).fetchone()[0]
     finally:
         con.close()

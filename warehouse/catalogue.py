@@ -1,7 +1,7 @@
 """The column catalogue of the marts: per column, its Chinese and English label and how it is shown.
 
 Declared once, in the marts' yml (``config: meta: {label_zh, label_en, format}`` of each column), read here from
-dbt's manifest, and written by the publish step into the published file (``published.column_catalogue``), where
+dbt's manifest, and written by the publish step into the published file (``catalogue.marts_columns``), where
 the dashboard reads it (``warehouse.publication.read_column_catalogue``).  The build summary reads the manifest.
 
 ``format`` is one of ``FORMATS``: ``money`` (万元, DECIMAL), ``share`` (a part of a whole, 0–1, shown in percent),

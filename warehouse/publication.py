@@ -4,7 +4,7 @@ it through this module, never through dagster_project.
 
 The published file (``WarehouseSettings.published_file``) holds ``marts.*`` (the dbt marts), ``published.documents``
 (one row per loaded file), ``published.publication`` (one row: when and from what) and
-``published.column_catalogue`` (one row per column of the marts: its labels and display format, from the marts'
+``catalogue.marts_columns`` (one row per column of the marts: its labels and display format, from the marts'
 yml ``meta``; ``warehouse.catalogue``).  Beside it, ``sources/<document_id>.<txt|pdf>``: the disclosures.
 """
 
@@ -17,7 +17,9 @@ import duckdb
 SOURCES_DIR_NAME = "sources"
 MARTS_SCHEMA = "marts"
 PUBLISHED_SCHEMA = "published"
-COLUMN_CATALOGUE_TABLE = "column_catalogue"
+CATALOGUE_SCHEMA = "catalogue"
+COLUMN_CATALOGUE_TABLE = "marts_columns"
+COLUMN_CATALOGUE = f"{CATALOGUE_SCHEMA}.{COLUMN_CATALOGUE_TABLE}"  # the column catalogue of the marts
 
 
 def sources_dir(published_file: Path) -> Path:
@@ -57,12 +59,10 @@ def read_publication(published_file: Path) -> dict[str, object] | None:
 
 
 def read_column_catalogue(con: duckdb.DuckDBPyConnection) -> list[dict[str, str | None]]:
-    """The rows of ``published.column_catalogue`` (table_name, column_name, label_zh, label_en, format,
+    """The rows of ``catalogue.marts_columns`` (table_name, column_name, label_zh, label_en, format,
     description); empty for a publication written before the catalogue existed."""
     try:
-        cursor = con.execute(
-            f"SELECT * FROM {PUBLISHED_SCHEMA}.{COLUMN_CATALOGUE_TABLE} ORDER BY table_name, position"
-        )
+        cursor = con.execute(f"SELECT * FROM {COLUMN_CATALOGUE} ORDER BY table_name, position")
     except duckdb.Error:
         return []
     columns = [c[0] for c in cursor.description]
