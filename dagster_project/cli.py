@@ -49,7 +49,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dagster_project.defs.settings import (
+from warehouse.settings import (
     DEFAULT_RAW_DIR,
     DEFAULT_WAREHOUSE,
     WarehouseSettings,
@@ -222,8 +222,9 @@ def build(
     from dagster_project.build import PlainProgress, RichProgress, build_warehouse
     from dagster_project.summary import summary_dict, summary_renderables
 
-    settings = _settings(raw_dir, warehouse)
-    os.environ["BUDGET_WAREHOUSE"] = str(settings.warehouse_path)  # for dbt, which reads it from the profile
+    settings = _settings(
+        raw_dir, warehouse
+    )  # passed down: dbt gets the warehouse as --vars, not the environment
     err = _console(stderr=True)
     # with --json stdout carries the JSON only: whatever the run prints (dbt's log with -v) goes to stderr
     from dagster_project.defs.build_lock import BuildBusy

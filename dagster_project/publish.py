@@ -18,6 +18,12 @@ The published file holds:
 ``published.documents``                one row per document of ``raw.documents`` (file name, format, title …) and
                                        ``source_file``: its copy under ``sources/`` (NULL when unavailable)
 ``published.publication``              one row: when and from what this file was published
+``catalogue.marts_columns``            one row per documented column of the marts: its labels (Chinese, English),
+                                       display format and description, from the marts' yml ``meta`` in dbt's
+                                       manifest (``warehouse.catalogue``)
+
+The reader side of this protocol (``open_published``, ``sources_dir``, ``read_publication``, the schema and table
+names) lives in ``warehouse.publication``, which the dashboard imports; this module is the writer.
 
 Every table and column of the published file carries a comment (``duckdb_tables().comment``,
 ``duckdb_columns().comment``): those of ``marts.*`` are copied from the warehouse, where dbt's ``persist_docs``
@@ -29,7 +35,6 @@ the open release (Parquet, CSV, datapackage.json, data dictionary) from them.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from collections.abc import Iterable
@@ -39,10 +44,23 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.catalogue import COLUMN_NAMES, as_rows, read_manifest_catalogue
+from warehouse.files import file_sha256
+from warehouse.publication import (  # noqa: F401  (the reader side, re-exported for existing imports)
+    CATALOGUE_SCHEMA,
+    COLUMN_CATALOGUE,
+    COLUMN_CATALOGUE_TABLE,
+    MARTS_SCHEMA,
+    PUBLISHED_SCHEMA,
+    SOURCES_DIR_NAME,
+    open_published,
+    read_column_catalogue,
+    read_publication,
+    sources_dir,
+)
+from warehouse.settings import dbt_project_dir as default_dbt_project_dir
+
 PUBLISHED_MARTS_ASSET = "published_marts"  # the Dagster asset (and step) that calls publish_marts
-SOURCES_DIR_NAME = "sources"
-MARTS_SCHEMA = "marts"
-PUBLISHED_SCHEMA = "published"
 TMP_SUFFIX = ".duckdb.tmp"
 
 # Comments of the tables publish.py writes itself (the marts' come from the dbt docs in the warehouse).
@@ -90,6 +108,19 @@ PUBLISHED_COLUMN_COMMENTS = {
         "marts_tables": "表 — the marts.* tables published.",
     },
 }
+CATALOGUE_TABLE_COMMENT = (
+    "字段目录 — one row per documented column of the marts: labels, display format and description "
+    "(from the marts' yml meta)."
+)
+CATALOGUE_COLUMN_COMMENTS = {
+    "table_name": "表 — the marts table (marts.<table_name>).",
+    "column_name": "字段 — the column.",
+    "position": "序号 — order of the column in the model's yml (0 first).",
+    "label_zh": "中文标签 — the Chinese label readers see.",
+    "label_en": "英文标签 — the English label.",
+    "format": "格式 — money (万元) | share (0–1, shown in %) | percent (a rate, shown in %) | count | text | year.",
+    "description": "说明 — the column's description in the model's yml.",
+}
 
 
 class PublishError(RuntimeError):
@@ -108,21 +139,18 @@ class Publication:
         return self.table_rows.get(f"{MARTS_SCHEMA}.unit_metrics", 0)
 
 
-def sources_dir(published_file: Path) -> Path:
-    """Where the disclosures of a publication are copied: ``sources/`` beside the published file."""
-    return published_file.parent / SOURCES_DIR_NAME
-
-
 def publish_marts(
     warehouse_path: Path,
     published_file: Path,
     raw_dir: Path | None = None,
     run_id: str | None = None,
+    dbt_project_dir: Path | None = None,
 ) -> Publication:
     """Copy the marts of ``warehouse_path`` to ``published_file``, atomically; return what was published.
 
     ``raw_dir``: the folder of disclosures, whose files are copied to ``sources/`` so the dashboard can link a
     figure to its page or line (a file is copied only when its content still matches the loaded document).
+    ``dbt_project_dir``: whose manifest holds the column catalogue (default: the settings' dbt project).
     """
     warehouse_path, published_file = Path(warehouse_path), Path(published_file)
     if not warehouse_path.exists():
@@ -144,6 +172,7 @@ def publish_marts(
             con.execute(f"DETACH {_ident(warehouse)}")
             copied = _copy_sources(con, raw_dir, sources_dir(published_file))
             _write_publication(con, published_at, warehouse_path, run_id, table_rows)
+            _write_column_catalogue(con, dbt_project_dir or default_dbt_project_dir(), table_rows)
             _comment_published(con)
             con.execute("CHECKPOINT")
         finally:
@@ -212,37 +241,6 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
     else:
         path.unlink(missing_ok=True)
-
-
-def read_publication(published_file: Path) -> dict[str, object] | None:
-    """The ``published.publication`` row of a published file, or None when there is none."""
-    if not Path(published_file).exists():
-        return None
-    con = open_published(published_file)
-    try:
-        cursor = con.execute(f"SELECT * FROM {PUBLISHED_SCHEMA}.publication")
-        columns = [c[0] for c in cursor.description]
-        row = cursor.fetchone()
-        return dict(zip(columns, row)) if row else None
-    finally:
-        con.close()
-
-
-def open_published(published_file: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the publication the file holds now, as the dashboard opens it.
-
-    An in-memory DuckDB that ATTACHes the file READ_ONLY: every call gets its own snapshot (``duckdb.connect``
-    on the same path would hand back the instance another connection of this process already holds, i.e. an
-    older publication).  ``USE`` makes ``marts.unit_metrics`` resolve without the catalog name.
-    """
-    con = duckdb.connect()
-    try:
-        con.execute(f"ATTACH {_literal(published_file)} AS publication (READ_ONLY)")
-        con.execute("USE publication")
-    except duckdb.Error:
-        con.close()
-        raise
-    return con
 
 
 # --------------------------------------------------------------------------- the copy
@@ -394,6 +392,37 @@ def _write_publication(
     )
 
 
+def _write_column_catalogue(
+    con: duckdb.DuckDBPyConnection, dbt_project_dir: Path, table_rows: dict[str, int]
+) -> None:
+    """``catalogue.marts_columns``: the catalogue of dbt's manifest, for the marts tables published."""
+    published = {name.split(".", 1)[1] for name in table_rows}
+    rows = [row for row in as_rows(read_manifest_catalogue(dbt_project_dir)) if row[0] in published]
+    con.execute(f"CREATE SCHEMA {CATALOGUE_SCHEMA}")
+    con.execute(
+        f"""CREATE TABLE {COLUMN_CATALOGUE} (
+                table_name VARCHAR NOT NULL,
+                column_name VARCHAR NOT NULL,
+                position INTEGER NOT NULL,
+                label_zh VARCHAR,
+                label_en VARCHAR,
+                format VARCHAR,
+                description VARCHAR,
+                PRIMARY KEY (table_name, column_name)
+            )"""
+    )
+    target = con.execute("SELECT current_database()").fetchone()[0]
+    _comment_table(con, target, CATALOGUE_SCHEMA, COLUMN_CATALOGUE_TABLE, CATALOGUE_TABLE_COMMENT)
+    for column, text in CATALOGUE_COLUMN_COMMENTS.items():
+        _comment_column(con, target, CATALOGUE_SCHEMA, COLUMN_CATALOGUE_TABLE, column, text)
+    if rows:
+        placeholders = ", ".join("?" for _ in COLUMN_NAMES)
+        con.executemany(
+            f"INSERT INTO {COLUMN_CATALOGUE} ({', '.join(COLUMN_NAMES)}) VALUES ({placeholders})",
+            rows,
+        )
+
+
 # --------------------------------------------------------------------------- the source files
 def _copy_sources(con: duckdb.DuckDBPyConnection, raw_dir: Path | None, target: Path) -> int:
     """Copy each document's file into ``target`` as ``<document_id><suffix>`` and record it in
@@ -408,7 +437,7 @@ def _copy_sources(con: duckdb.DuckDBPyConnection, raw_dir: Path | None, target: 
     copied = 0
     for document_id, file_name, sha256 in rows:
         source = Path(raw_dir) / file_name
-        if not source.is_file() or _sha256(source) != sha256:
+        if not source.is_file() or file_sha256(source) != sha256:
             continue  # the file left the folder or changed since it was loaded: no link
         name = f"{document_id}{source.suffix.lower()}"
         destination = target / name
@@ -450,14 +479,6 @@ def _document_ids(published_file: Path) -> set[str]:
         return set()
     finally:
         con.close()
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _fsync(path: Path) -> None:

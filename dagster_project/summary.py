@@ -26,6 +26,9 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from warehouse.catalogue import NUMERIC_FORMATS, read_manifest_catalogue
+from warehouse.settings import dbt_project_dir
+
 if TYPE_CHECKING:
     from dagster_project.build import BuildReport
 
@@ -212,12 +215,23 @@ def comparison_table(
         caption=f"(not in marts.unit_metrics yet: {', '.join(absent)})" if absent else None,
         caption_justify="left",
     )
+    formats = unit_metrics_formats()
     for column in columns:
-        numeric = column not in ("unit_name", "document_kind", "quality_status")
+        numeric = formats.get(column) in NUMERIC_FORMATS
         table.add_column(column, justify="right" if numeric else "left")
     for record in records:
-        table.add_row(*(_cell(record.get(c, MISSING), c) for c in columns))
+        table.add_row(*(_cell(record.get(c, MISSING), formats.get(c)) for c in columns))
     return table
+
+
+def unit_metrics_formats() -> dict[str, str | None]:
+    """Each unit_metrics column's format (money, share, count, year, text …), from the column catalogue in the
+    marts' yml meta (dbt's manifest: ``warehouse.catalogue``)."""
+    return {
+        c.column_name: c.format
+        for c in read_manifest_catalogue(dbt_project_dir())
+        if c.table_name == "unit_metrics"
+    }
 
 
 def comparison_lines(warehouse: Path, columns: Sequence[str] = COMPARISON_COLUMNS) -> list[str]:
@@ -331,15 +345,16 @@ def _quote(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
 
 
-def _cell(value: object, column: str) -> str:
+def _cell(value: object, fmt: str | None) -> str:
+    """A value as the comparison table prints it, by its catalogue format."""
     if value is None:
         return ""
     if value is MISSING or isinstance(value, str):
         return str(value)
-    if isinstance(value, bool) or column == "fiscal_year":
+    if isinstance(value, bool) or fmt in ("year", "count"):
         return str(value)
     if isinstance(value, (int, Decimal, float)):
-        if "share" in column:
+        if fmt in ("share", "percent"):
             return f"{value:.3f}" if abs(value) <= 1 else f"{value:.1f}"
         return f"{value:,.2f}"
     return str(value)

@@ -7,21 +7,23 @@ and kept per file version, so a page is always drawn from one publication, and t
 before the page renders — a build can publish while the dashboard is open.
 
 Columns are looked up by name: a column the code expects but the file lacks is added as NULL (shown as "—"),
-and extra columns are carried along untouched.  Money stays DECIMAL (polars ``Decimal``) throughout.
+and extra columns are carried along untouched.  Labels and display formats of the marts' columns come from the
+publication's column catalogue (``dashboard.catalogue``), not from here.  Money stays DECIMAL (polars
+``Decimal``) throughout.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from dagster_project.defs.settings import WarehouseSettings
-from dagster_project.publish import open_published, sources_dir
+from dashboard import catalogue
+from warehouse.publication import open_published, read_column_catalogue, sources_dir
+from warehouse.settings import WarehouseSettings
 
 MONEY = pl.Decimal(20, 6)
 RATIO = pl.Decimal(12, 6)
@@ -40,6 +42,7 @@ UNIT_METRICS_COLUMNS: dict[str, pl.DataType] = {
     "expenditure_208": MONEY,
     "expenditure_210": MONEY,
     "expenditure_221": MONEY,
+    "expenditure_other": MONEY,
     "basic_expenditure": MONEY,
     "project_expenditure": MONEY,
     "reserve_expenditure": MONEY,
@@ -60,6 +63,7 @@ UNIT_METRICS_COLUMNS: dict[str, pl.DataType] = {
     "share_208": RATIO,
     "share_210": RATIO,
     "share_221": RATIO,
+    "share_other": RATIO,
     "quality_status": pl.String,
     "quality_issue_count": pl.Int32,
 }
@@ -87,6 +91,9 @@ FIGURE_SOURCE_COLUMNS: dict[str, pl.DataType] = {
     "source_description": pl.String,
     "derivation": pl.String,
     "has_conflict": pl.Boolean,
+    "source_file": pl.String,
+    "source_page": pl.Int32,
+    "source_line": pl.Int32,
 }
 QUALITY_ISSUE_COLUMNS: dict[str, pl.DataType] = {
     "issue_id": pl.String,
@@ -108,6 +115,9 @@ QUALITY_ISSUE_COLUMNS: dict[str, pl.DataType] = {
     "unit_name": pl.String,
     "fiscal_year": pl.Int32,
     "document_published": pl.Boolean,
+    "source_file": pl.String,
+    "source_page": pl.Int32,
+    "source_line": pl.Int32,
 }
 DOCUMENT_COLUMNS: dict[str, pl.DataType] = {
     "document_id": pl.String,
@@ -245,6 +255,7 @@ def read_snapshot(path: Path) -> Snapshot:
     try:
         frames = {name: _read_table(con, table, columns) for name, (table, columns) in TABLES.items()}
         published_at = _published_at(con)
+        catalogue.use(read_column_catalogue(con))
     finally:
         con.close()
     return Snapshot(path=path, published_at=published_at, **frames)
@@ -331,28 +342,11 @@ def with_execution(metrics: pl.DataFrame, execution: pl.DataFrame) -> pl.DataFra
 
 
 def ranked(metrics: pl.DataFrame, rank_by: str) -> pl.DataFrame:
-    """Disclosures ranked on ``rank_by`` (highest first; missing values last), with ``rank`` 1…n and the
-    derived columns the overview shows: the rest of the function mix and the basic share."""
-    frame = with_derived(metrics).sort(
+    """Disclosures ranked on ``rank_by`` (highest first; missing values last), with ``rank`` 1…n."""
+    frame = metrics.sort(
         [rank_by, "unit_name", "fiscal_year"], descending=[True, False, False], nulls_last=True
     )
     return frame.with_row_index("rank", offset=1)
-
-
-def with_derived(metrics: pl.DataFrame) -> pl.DataFrame:
-    """The rest of the function mix: ``expenditure_other`` = total − 208 − 210 − 221, and its share."""
-    other = pl.col("total_expenditure") - (
-        pl.col("expenditure_208").fill_null(0)
-        + pl.col("expenditure_210").fill_null(0)
-        + pl.col("expenditure_221").fill_null(0)
-    )
-    share_other = pl.lit(Decimal(1)).cast(RATIO) - (
-        pl.col("share_208").fill_null(0) + pl.col("share_210").fill_null(0) + pl.col("share_221").fill_null(0)
-    )
-    return metrics.with_columns(
-        expenditure_other=other.cast(MONEY),
-        share_other=pl.when(pl.col("share_208").is_not_null()).then(share_other).otherwise(None).cast(RATIO),
-    )
 
 
 def filter_options(metrics: pl.DataFrame, column: str) -> list:
@@ -572,7 +566,7 @@ def compared_disclosures(
         .unique("unit_key", keep="first", maintain_order=True)
     )
     assert picked.get_column("kind_family").n_unique() <= 1, "a comparison never mixes 预算 and 决算"
-    return with_derived(picked.drop("scope_rank", "chosen_order"))
+    return picked.drop("scope_rank", "chosen_order")
 
 
 # --------------------------------------------------------------------------- search over subjects
@@ -593,11 +587,11 @@ class SubjectQuery:
         return self.cleaned.isdigit()
 
 
+# the columns of a search result, in the order of its CSV (source_document_id last: for the links only)
 SEARCH_COLUMNS = [
     "classification",
-    "document_id",
-    "unit_id",
     "unit_name",
+    "unit_id",
     "fiscal_year",
     "document_kind",
     "subject_code",
@@ -608,9 +602,11 @@ SEARCH_COLUMNS = [
     "project_amount",
     "personnel_amount",
     "public_amount",
-    "source_document_id",
     "source_location",
+    "document_id",
+    "source_document_id",
 ]
+SEARCH_CSV_COLUMNS = SEARCH_COLUMNS[:-1]
 
 
 def search_subjects(snapshot: Snapshot, text: str) -> pl.DataFrame:
@@ -663,8 +659,12 @@ def search_subjects(snapshot: Snapshot, text: str) -> pl.DataFrame:
                 pl.col("source_location").cast(pl.String),
             )
         )
-    return pl.concat(parts).sort(
-        ["subject_code", "total_amount", "unit_name", "fiscal_year"],
-        descending=[False, True, False, True],
-        nulls_last=True,
+    return (
+        pl.concat(parts)
+        .sort(
+            ["subject_code", "total_amount", "unit_name", "fiscal_year"],
+            descending=[False, True, False, True],
+            nulls_last=True,
+        )
+        .select(SEARCH_COLUMNS)
     )

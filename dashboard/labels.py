@@ -6,7 +6,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import NamedTuple
+
+from dashboard import catalogue
 
 
 class Label(NamedTuple):
@@ -104,50 +107,49 @@ HELD_BACK = Label(
 )
 NO_ROWS = "—（无 none）"
 
-# --------------------------------------------------------------------------- unit_metrics columns
-METRICS: dict[str, Label] = {
-    "unit_name": Label("单位名称", "Unit"),
-    "fiscal_year": Label("年度", "Year"),
-    "province": Label("省份", "Province"),
-    "region": Label("地区", "Region"),
-    "scope": Label("口径", "Scope"),
-    "quality": Label("质量状态", "Quality"),
-    "quality_status": Label("质量状态", "Quality"),
-    "quality_issue_count": Label("问题数", "Issues"),
-    "total_expenditure": Label("支出总计", "Total expenditure"),
-    "expenditure_208": Label("社会保障和就业", "208 Social security & employment"),
-    "expenditure_210": Label("卫生健康", "210 Health"),
-    "expenditure_221": Label("住房保障", "221 Housing"),
-    "expenditure_other": Label("其他", "Other classes"),
-    "share_208": Label("208 占比", "208 share"),
-    "share_210": Label("210 占比", "210 share"),
-    "share_221": Label("221 占比", "221 share"),
-    "share_other": Label("其他占比", "Other share"),
-    "basic_expenditure": Label("基本支出", "Basic"),
-    "project_expenditure": Label("项目支出", "Project"),
-    "reserve_expenditure": Label("预留机动经费", "Reserve"),
-    "basic_share": Label("基本支出占比", "Basic share"),
-    "personnel_expenditure": Label("人员经费", "Personnel"),
-    "public_expenditure": Label("公用经费", "Public (office running)"),
-    "wage_welfare_expenditure": Label("工资福利支出", "Wages & welfare (301)"),
-    "three_public_total": Label("“三公”经费", "Three public, total"),
-    "three_public_outbound": Label("因公出国（境）费", "Travel abroad"),
-    "three_public_vehicle_purchase": Label("公务用车购置费", "Vehicle purchase"),
-    "three_public_vehicle_operation": Label("公务用车运行维护费", "Vehicle operation"),
-    "three_public_reception": Label("公务接待费", "Reception"),
-    "three_public_share": Label("“三公”占比", "Three public share"),
-    "operating_expenditure": Label("机关运行经费", "Administrative running cost"),
-    "in_service_staff": Label("人数", "Staff"),
-    "staff_basis": Label("人数口径", "Staff basis"),
-    "per_capita_personnel": Label("人均人员经费", "Personnel / person"),
-    "per_capita_wage_welfare": Label("人均工资福利", "Wages & welfare / person"),
-    "per_capita_note": Label("人均说明", "Per-capita note"),
-    "document_kind": Label("文件类型", "Kind"),
-    "unit_id": Label("单位标识", "Unit id"),
-    "rank": Label("排名", "Rank"),
-    "unit_page": Label("详情", "Unit page"),
-    "document_id": Label("文件编号", "Document id"),
-}
+
+# --------------------------------------------------------------------------- columns of the marts
+class ColumnLabels(Mapping[str, Label]):
+    """Labels of mart columns, read from the publication's column catalogue (``dashboard.catalogue``: the marts'
+    yml ``meta``); ``extra`` holds those of the columns the dashboard derives itself.  A column in neither is
+    shown by its name."""
+
+    def __init__(self, tables: tuple[str, ...], extra: dict[str, Label]):
+        self.tables = tables
+        self.extra = extra
+
+    def __getitem__(self, column: str) -> Label:
+        if column in self.extra:
+            return self.extra[column]
+        found = catalogue.entry(self.tables, column)
+        if found and found.get("label_zh"):
+            return Label(found["label_zh"], found.get("label_en") or "")
+        return Label(column, "")
+
+    def __contains__(self, column: object) -> bool:
+        return True  # every column has a label (its name at worst)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.extra)
+
+    def __len__(self) -> int:
+        return len(self.extra)
+
+    def update(self, more: dict[str, Label]) -> None:
+        self.extra.update(more)
+
+
+# unit_metrics columns come from the catalogue; these are the overview's own columns
+METRICS = ColumnLabels(
+    ("unit_metrics",),
+    {
+        "quality": Label("质量状态", "Quality"),
+        "basic_share": Label("基本支出占比", "Basic share"),
+        "per_capita_note": Label("人均说明", "Per-capita note"),
+        "rank": Label("排名", "Rank"),
+        "unit_page": Label("详情", "Unit page"),
+    },
+)
 
 # the two definitions of per-capita personnel cost, each with its numerator
 PER_CAPITA_DEFINITIONS: dict[str, Label] = {
@@ -213,43 +215,30 @@ FUNCTION_CLASSES: dict[str, Label] = {
 }
 
 # --------------------------------------------------------------------------- table headers (unit page)
-COLUMNS: dict[str, Label] = {
-    "figure": Label("指标", "Figure"),
-    "value": Label("数值", "Value"),
-    "unit": Label("单位", "Unit"),
-    "source": Label("出处", "Source"),
-    "source_description": Label("来源说明", "Read from"),
-    "derivation": Label("取得方式", "How obtained"),
-    "conflict": Label("冲突", "Conflict"),
-    "subject_code": Label("科目编码", "Code"),
-    "subject_level": Label("级次", "Level"),
-    "subject_name": Label("科目名称", "Subject"),
-    "total_amount": Label("合计", "Total"),
-    "basic_amount": Label("基本支出", "Basic"),
-    "project_amount": Label("项目支出", "Project"),
-    "personnel_amount": Label("人员经费", "Personnel"),
-    "public_amount": Label("公用经费", "Public"),
-    "is_derived": Label("推算", "Derived"),
-    "share": Label("占支出总计", "Share of total"),
-    "severity": Label("严重程度", "Severity"),
-    "rule": Label("规则", "Rule"),
-    "table_kind": Label("表", "Table"),
-    "row_key": Label("行", "Row"),
-    "column_key": Label("列", "Column"),
-    "expected": Label("应为", "Expected"),
-    "found": Label("实为", "Found"),
-    "difference": Label("差额", "Difference"),
-    "value_unit": Label("计量单位", "Unit"),
-    "detail": Label("说明", "Detail"),
-    "resolution": Label("处理", "Resolution"),
-    "line": Label("行号", "Line"),
-    "text": Label("内容", "Text"),
-    "classification": Label("分类", "Classification"),
-    "unit_name": Label("单位", "Unit"),
-    "fiscal_year": Label("年度", "Year"),
-    "document_kind": Label("文件类型", "Kind"),
-    "unit_page": Label("详情", "Unit page"),
-}
+# quality_issues and figure_sources columns come from the catalogue; the rest are the pages' own headers (and
+# the columns of the marts whose yml has no labels yet)
+COLUMNS = ColumnLabels(
+    ("quality_issues", "figure_sources"),
+    {
+        "unit": Label("单位", "Unit"),
+        "source": Label("出处", "Source"),
+        "conflict": Label("冲突", "Conflict"),
+        "subject_code": Label("科目编码", "Code"),
+        "subject_level": Label("级次", "Level"),
+        "subject_name": Label("科目名称", "Subject"),
+        "total_amount": Label("合计", "Total"),
+        "basic_amount": Label("基本支出", "Basic"),
+        "project_amount": Label("项目支出", "Project"),
+        "personnel_amount": Label("人员经费", "Personnel"),
+        "public_amount": Label("公用经费", "Public"),
+        "is_derived": Label("推算", "Derived"),
+        "share": Label("占支出总计", "Share of total"),
+        "line": Label("行号", "Line"),
+        "text": Label("内容", "Text"),
+        "classification": Label("分类", "Classification"),
+        "unit_page": Label("详情", "Unit page"),
+    },
+)
 
 MONEY_UNIT = "万元"
 HEADCOUNT_UNIT = "人"

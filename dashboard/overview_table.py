@@ -8,58 +8,81 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import labels
+from dashboard import catalogue, labels
 from dashboard.data import per_capita_reason
 
 MONEY_FORMAT = "%,.2f"
 PERCENT_FORMAT = "%.2f%%"
 
-# the table: (column of the ranked frame, how it is shown); shares are shown in percent
-TABLE_COLUMNS: list[tuple[str, str]] = [
-    ("rank", "count"),
-    ("unit_name", "text"),
-    ("fiscal_year", "year"),
-    ("province", "text"),
-    ("region", "text"),
-    ("scope", "text"),
-    ("quality", "text"),
-    ("per_capita_personnel", "money"),
-    ("per_capita_wage_welfare", "money"),
-    ("per_capita_note", "note"),
-    ("in_service_staff", "count"),
-    ("staff_basis", "text"),
-    ("three_public_share", "percent"),
-    ("three_public_total", "money"),
-    ("three_public_outbound", "money"),
-    ("three_public_vehicle_purchase", "money"),
-    ("three_public_vehicle_operation", "money"),
-    ("three_public_reception", "money"),
-    ("share_208", "percent"),
-    ("share_210", "percent"),
-    ("share_221", "percent"),
-    ("share_other", "percent"),
-    ("total_expenditure", "money"),
-    ("basic_expenditure", "money"),
-    ("project_expenditure", "money"),
-    ("reserve_expenditure", "money"),
-    ("unit_page", "link"),
-    ("document_id", "text"),
+# the table's columns, in order; how each is shown is its format in the column catalogue (unit_metrics' yml
+# meta: a share or percent in percent, money with separators …), or the overview's own kind (OWN_KINDS)
+TABLE_COLUMNS: list[str] = [
+    "rank",
+    "unit_name",
+    "fiscal_year",
+    "province",
+    "region",
+    "scope",
+    "quality",
+    "per_capita_personnel",
+    "per_capita_wage_welfare",
+    "per_capita_note",
+    "in_service_staff",
+    "staff_basis",
+    "three_public_share",
+    "three_public_total",
+    "three_public_outbound",
+    "three_public_vehicle_purchase",
+    "three_public_vehicle_operation",
+    "three_public_reception",
+    "share_208",
+    "share_210",
+    "share_221",
+    "share_other",
+    "total_expenditure",
+    "basic_expenditure",
+    "project_expenditure",
+    "reserve_expenditure",
+    "unit_page",
+    "document_id",
 ]
 
 # the 决算 overview adds the execution of the total, after the quality column
-EXECUTION_TABLE_COLUMNS: list[tuple[str, str]] = [
-    ("execution_rate", "percent"),
-    ("execution_budget", "money"),
-    ("execution_final", "money"),
-    ("budget_source", "text"),
+EXECUTION_TABLE_COLUMNS: list[str] = [
+    "execution_rate",
+    "execution_budget",
+    "execution_final",
+    "budget_source",
 ]
+
+# the columns the overview derives (not in unit_metrics), with how each is shown
+OWN_KINDS = {
+    "rank": "count",
+    "quality": "text",
+    "per_capita_note": "note",
+    "unit_page": "link",
+    "execution_rate": "percent",
+    "execution_budget": "money",
+    "execution_final": "money",
+    "budget_source": "text",
+}
+CATALOGUE_KINDS = {"share": "percent"}  # a share (0–1) is shown in percent, like a rate
+
+
+def kind_of(column: str) -> str:
+    """How the table shows ``column``: money | percent | count | year | text | note | link."""
+    if column in OWN_KINDS:
+        return OWN_KINDS[column]
+    fmt = catalogue.format_of("unit_metrics", column) or "text"
+    return CATALOGUE_KINDS.get(fmt, fmt)
 
 
 def table_columns(execution: bool = False) -> list[tuple[str, str]]:
-    if not execution:
-        return TABLE_COLUMNS
-    at = [c for c, _ in TABLE_COLUMNS].index("quality") + 1
-    return [*TABLE_COLUMNS[:at], *EXECUTION_TABLE_COLUMNS, *TABLE_COLUMNS[at:]]
+    names = TABLE_COLUMNS
+    if execution:
+        at = TABLE_COLUMNS.index("quality") + 1
+        names = [*TABLE_COLUMNS[:at], *EXECUTION_TABLE_COLUMNS, *TABLE_COLUMNS[at:]]
+    return [(column, kind_of(column)) for column in names]
 
 
 SUFFIXES = {"percent": " (%)", "money": " (万元)", "per_capita": " (万元/人)"}

@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from dagster_project.publish import sources_dir
 from dashboard.data import published_file
 from dashboard.sources import SOURCE_FILES_ROUTE, source_path
+from warehouse.publication import sources_dir
 
 MEDIA_TYPES = {".pdf": "application/pdf", ".txt": "text/plain; charset=utf-8"}
 

@@ -1,7 +1,10 @@
 """Links from a figure to where it was read, and the source files behind them.
 
-A figure's ``source_location`` is ``'line N'`` (text conversions), ``'page N'`` (PDFs), ``'page N, line M'``
-or ``'derived from N rows'``.  ``publish_marts`` copies every disclosure to ``sources/<document_id>.<ext>``
+``marts.figure_sources`` and ``marts.quality_issues`` carry their provenance as columns: ``source_file`` (the file
+read, as ``published.documents.file_name``), ``source_page`` (PDF) and ``source_line`` (text conversion); a link is
+built from those (``SourceLinks.url_of``).  The marts that do not carry them yet (the function and economic
+breakdowns) give only the text ``source_location`` — ``'line N'``, ``'page N'``, ``'page N, line M'``, a file
+name in front when the disclosure spans several files — which ``parse_location`` reads for them.  ``publish_marts`` copies every disclosure to ``sources/<document_id>.<ext>``
 beside the published file; ``dashboard/server.py`` serves that folder at ``/source-files/``.
 
 * PDF  → ``source-files/<document_id>.pdf#page=N`` (the browser's PDF viewer opens at the page)
@@ -63,8 +66,12 @@ def viewer_url(document_id: str, line: int) -> str:
 
 
 def source_url(document: dict | None, source_location: str | None) -> str | None:
-    """Where a link on ``source_location`` of ``document`` goes, or None (no location, or no file)."""
-    location = parse_location(source_location)
+    """Where a link on the text ``source_location`` of ``document`` goes, or None (no location, or no file)."""
+    return location_url(document, parse_location(source_location))
+
+
+def location_url(document: dict | None, location: Location) -> str | None:
+    """Where a link on ``location`` (page / line) of ``document`` goes, or None (no location, or no file)."""
     if not document or not location.exists or not document.get("source_file"):
         return None
     if is_pdf(document):
@@ -97,6 +104,19 @@ class SourceLinks:
 
     def url(self, source_location: str | None, source_document_id: str | None = None) -> str | None:
         return source_url(self.file_of(source_location, source_document_id), source_location)
+
+    def url_of(self, row: dict, location_column: str = "source_location") -> str | None:
+        """The link of a mart row: from its ``source_file`` / ``source_page`` / ``source_line`` columns where the
+        mart has them, else from its location text (``location_column``)."""
+        page, line = row.get("source_page"), row.get("source_line")
+        if page is None and line is None:  # a mart (or an older publication) without the columns
+            return self.url(row.get(location_column), row.get("source_document_id"))
+        source_document_id = row.get("source_document_id")
+        if source_document_id and source_document_id in self.by_id:
+            document = self.by_id[source_document_id]
+        else:
+            document = self.by_file_name.get(row.get("source_file") or "", self.document)
+        return location_url(document, Location(page=page, line=line))
 
 
 def source_path(sources_dir: Path, source_file: str | None) -> Path | None:

@@ -21,12 +21,11 @@ from extract.model import (
 )
 from extract.prose import prose_facts
 from extract.readers.pdf import read_pdf
+from extract.readers.registry import TEXT, reader_format
 from extract.readers.text import read_text
 from extract.tables.locate import locate_tables
 from extract.tables.parse import parse_table
 from extract.vocabulary import TableKind
-
-TEXT_SUFFIXES = {".txt", ".md", ".text"}
 
 # Amount facts that make a document a budget disclosure of our family.
 _KEY_PROSE = {"total_expenditure", "basic_expenditure", "project_expenditure", "function_amount"}
@@ -99,7 +98,7 @@ REPEATED_TABLES = "repeated_tables"
 
 
 def read_document(path: Path, limits: Limits | None = None) -> SourceDocument:
-    """The document of one file, by its suffix (``.txt``/``.md``/``.text``: a text conversion; ``.pdf``).
+    """The document of one file, by its suffix (``extract.readers.registry``: ``.txt``/``.md``/``.text`` a text conversion, ``.pdf``).
 
     Refused before reading (``RejectedDocument``): an empty file, a file over ``limits.max_file_mb``, a
     suffix no reader reads (``.docx``, ``.xlsx``, …), a PDF over ``limits.max_pages`` pages.
@@ -107,7 +106,8 @@ def read_document(path: Path, limits: Limits | None = None) -> SourceDocument:
     path = Path(path)
     limits = limits or Limits.from_env()
     suffix = path.suffix.lower()
-    if suffix not in TEXT_SUFFIXES and suffix != ".pdf":
+    reader = reader_format(suffix)
+    if reader is None:
         what = f"'{suffix}'" if suffix else "without a suffix"
         raise RejectedDocument(
             UNSUPPORTED_FORMAT,
@@ -122,9 +122,9 @@ def read_document(path: Path, limits: Limits | None = None) -> SourceDocument:
             f"the file is {size / MiB:.1f} MB, over the limit of {limits.max_file_mb:g} MB (BUDGET_MAX_FILE_MB);"
             " not read",
         )
-    if suffix in TEXT_SUFFIXES:
+    if reader == TEXT:
         doc = read_text(path)
-    else:
+    else:  # PDF
         pages = _pdf_page_count(path)
         if pages is not None and pages > limits.max_pages:
             raise RejectedDocument(

@@ -4,14 +4,14 @@
                 process holds the file it waits a few seconds, then fails naming the holder (never ~100 s of
                 retries)
 ``dbt``         ``DbtCliResource`` on the cached ``DbtProject`` (``dbt/``, profiles in ``dbt/``), started through
-                ``marts/dbt_child`` so that dbt dies with the build
+                ``marts/dbt_child`` so that dbt dies with the build; each command names its warehouse file
+                (``dbt_warehouse_args``: ``--vars``, which the profile reads)
 ``raw_folder``  the folder of disclosures
 ``published``   the read-only copy of the marts published after each successful build
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +24,7 @@ from dagster_project.defs.build_lock import connect_writer
 from dagster_project.defs.marts.project import budget_dbt_project
 from dagster_project.defs.publish.resource import PublishedMartsResource
 from dagster_project.defs.raw_documents.folder import RawFolderResource
-from dagster_project.defs.settings import WarehouseSettings
+from warehouse.settings import WarehouseSettings, dbt_vars
 
 # dbt started with the parent-death signal set: a build killed with SIGKILL takes its dbt with it
 DBT_CHILD = Path(__file__).resolve().parent / "marts" / "dbt_child"
@@ -67,7 +67,8 @@ def warehouse_connection(resource: DuckDBResource) -> Iterator[duckdb.DuckDBPyCo
             con.close()
 
 
-def point_dbt_at_warehouse(resource: DuckDBResource | Path) -> None:
-    """dbt's profile reads ``BUDGET_WAREHOUSE``; give it the resource's (or the path's) absolute path."""
+def dbt_warehouse_args(resource: DuckDBResource | Path) -> list[str]:
+    """The arguments that point a dbt command at the resource's (or the path's) warehouse file: dbt's profile
+    reads it from ``--vars`` (``warehouse.settings.dbt_vars``); nothing is written to the environment."""
     database = resource if isinstance(resource, Path) else Path(resource.database)
-    os.environ["BUDGET_WAREHOUSE"] = str(database.resolve())
+    return dbt_vars(database)

@@ -13,7 +13,7 @@ from decimal import Decimal
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, formatting, labels, ui, url_state
+from dashboard import catalogue, charts, formatting, labels, ui, url_state
 from dashboard.data import (
     MAX_COMPARED,
     Snapshot,
@@ -31,36 +31,54 @@ KIND_KEY, YEAR_KEY, UNITS_KEY = "compare_kind", "compare_year", "compare_units"
 KIND_PARAM, YEAR_PARAM, UNIT_PARAM = "kind", "year", "unit"
 MIN_COMPARED = 2
 
-# the rows of the table: (unit_metrics column, how it is shown)
-FIGURE_ROWS: list[tuple[str, str]] = [
-    ("total_expenditure", "money"),
-    ("basic_expenditure", "money"),
-    ("project_expenditure", "money"),
-    ("reserve_expenditure", "money"),
-    ("personnel_expenditure", "money"),
-    ("public_expenditure", "money"),
-    ("wage_welfare_expenditure", "money"),
-    ("operating_expenditure", "money"),
-    ("in_service_staff", "count"),
-    ("staff_basis", "basis"),
-    ("per_capita_personnel", "per_capita"),
-    ("per_capita_wage_welfare", "per_capita"),
-    ("three_public_total", "money"),
-    ("three_public_outbound", "money"),
-    ("three_public_vehicle_purchase", "money"),
-    ("three_public_vehicle_operation", "money"),
-    ("three_public_reception", "money"),
-    ("three_public_share", "share"),
-    ("expenditure_208", "money"),
-    ("expenditure_210", "money"),
-    ("expenditure_221", "money"),
-    ("expenditure_other", "money"),
-    ("share_208", "share"),
-    ("share_210", "share"),
-    ("share_221", "share"),
-    ("share_other", "share"),
-    ("quality", "quality"),
+# the rows of the table, in order: unit_metrics columns, shown by their format in the column catalogue
+FIGURE_COLUMNS: list[str] = [
+    "total_expenditure",
+    "basic_expenditure",
+    "project_expenditure",
+    "reserve_expenditure",
+    "personnel_expenditure",
+    "public_expenditure",
+    "wage_welfare_expenditure",
+    "operating_expenditure",
+    "in_service_staff",
+    "staff_basis",
+    "per_capita_personnel",
+    "per_capita_wage_welfare",
+    "three_public_total",
+    "three_public_outbound",
+    "three_public_vehicle_purchase",
+    "three_public_vehicle_operation",
+    "three_public_reception",
+    "three_public_share",
+    "expenditure_208",
+    "expenditure_210",
+    "expenditure_221",
+    "expenditure_other",
+    "share_208",
+    "share_210",
+    "share_221",
+    "share_other",
+    "quality",
 ]
+# rows shown their own way: per person (with the reason when missing), the staff basis as printed, the quality
+OWN_KINDS = {
+    "per_capita_personnel": "per_capita",
+    "per_capita_wage_welfare": "per_capita",
+    "staff_basis": "basis",
+    "quality": "quality",
+}
+
+
+def kind_of(column: str) -> str:
+    return OWN_KINDS.get(column) or catalogue.format_of("unit_metrics", column) or "text"
+
+
+def figure_rows() -> list[tuple[str, str]]:
+    """(unit_metrics column, how it is shown) per row of the table."""
+    return [(column, kind_of(column)) for column in FIGURE_COLUMNS]
+
+
 MEASURE = {"money": "万元", "per_capita": "万元/人", "count": "人", "share": "%"}
 
 
@@ -78,7 +96,10 @@ def cell(row: dict, column: str, kind: str) -> str:
     if kind == "basis":
         basis = row.get(column)
         return basis or formatting.MISSING  # 在职人员 | 财政供给人员 (the table stays narrow)
-    return quality_text(row.get("quality_status"), row.get("quality_issue_count"))
+    if kind == "quality":
+        return quality_text(row.get("quality_status"), row.get("quality_issue_count"))
+    value = row.get(column)
+    return formatting.MISSING if value is None else str(value)
 
 
 def exact(row: dict, column: str, kind: str) -> str | None:
@@ -158,7 +179,7 @@ def figures_table(compared: pl.DataFrame) -> None:
             MEASURE.get(kind, ""),
             *[cell(u, column, kind) for u in units],
         ]
-        for column, kind in FIGURE_ROWS
+        for column, kind in figure_rows()
     ]
     rows.append(
         [
@@ -170,12 +191,12 @@ def figures_table(compared: pl.DataFrame) -> None:
     ui.html_table(headers, rows, numeric=list(range(2, 2 + len(units))), key="compare-table")
     frame = pl.DataFrame(
         {
-            "figure": [c for c, _ in FIGURE_ROWS],
-            labels.COLUMNS["figure"].short: [labels.METRICS[c].short for c, _ in FIGURE_ROWS],
-            labels.COLUMNS["value_unit"].short: [MEASURE.get(k, "") for _, k in FIGURE_ROWS],
+            "figure": [c for c, _ in figure_rows()],
+            labels.COLUMNS["figure"].short: [labels.METRICS[c].short for c, _ in figure_rows()],
+            labels.COLUMNS["value_unit"].short: [MEASURE.get(k, "") for _, k in figure_rows()],
             **{
                 f"{u['unit_name']} {u['fiscal_year']} ({u['document_id']})": [
-                    exact(u, c, k) for c, k in FIGURE_ROWS
+                    exact(u, c, k) for c, k in figure_rows()
                 ]
                 for u in units
             },

@@ -14,7 +14,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import formatting, labels, ui, url_state
-from dashboard.data import SEARCH_LIMIT, Snapshot, SubjectQuery, search_subjects
+from dashboard.data import SEARCH_CSV_COLUMNS, SEARCH_LIMIT, Snapshot, SubjectQuery, search_subjects
 from dashboard.sources import SourceLinks
 
 QUERY_KEY, QUERY_PARAM = "search_q", "q"
@@ -24,23 +24,6 @@ AMOUNTS = {
     "economic": ("total_amount", "personnel_amount", "public_amount"),
 }
 TABLE_KEYS = {"function": "search-function", "economic": "search-economic"}
-CSV_COLUMNS = [
-    "classification",
-    "unit_name",
-    "unit_id",
-    "fiscal_year",
-    "document_kind",
-    "subject_code",
-    "subject_level",
-    "subject_name",
-    "total_amount",
-    "basic_amount",
-    "project_amount",
-    "personnel_amount",
-    "public_amount",
-    "source_location",
-    "document_id",
-]
 
 
 class Links:
@@ -54,7 +37,7 @@ class Links:
         document_id = row["document_id"]
         if document_id not in self.cache:
             self.cache[document_id] = SourceLinks(self.documents, document_id)
-        return self.cache[document_id].url(row["source_location"], row.get("source_document_id"))
+        return self.cache[document_id].url_of(row)
 
 
 def results_table(found: pl.DataFrame, classification: str, links: Links) -> None:
@@ -119,7 +102,7 @@ def render() -> None:
     links = Links(snapshot)
     for classification in AMOUNTS:
         results_table(found, classification, links)
-    ui.download_csv(found.select(CSV_COLUMNS), f"search_{query.cleaned}.csv", key="search_csv")
+    ui.download_csv(found.select(SEARCH_CSV_COLUMNS), f"search_{query.cleaned}.csv", key="search_csv")
 
 
 render()

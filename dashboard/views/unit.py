@@ -66,8 +66,9 @@ def choose_document(snapshot: Snapshot) -> dict | None:
 
 
 # --------------------------------------------------------------------------- helpers
-def source_link(links: SourceLinks, location: str | None, source_document_id: str | None = None) -> str:
-    return ui.link(location or "—", links.url(location, source_document_id))
+def source_link(links: SourceLinks, row: dict, location_column: str = "source_location") -> str:
+    """The row's location text, linked to the page or line it names (``SourceLinks.url_of``)."""
+    return ui.link(row.get(location_column) or "—", links.url_of(row, location_column))
 
 
 def figure_cells(label: Label, figure: dict | None, links: SourceLinks) -> list[str]:
@@ -87,7 +88,7 @@ def figure_cells(label: Label, figure: dict | None, links: SourceLinks) -> list[
         ui.header_cell(label),
         formatting.figure_value(figure.get("value"), figure.get("value_kind")),
         labels.HEADCOUNT_UNIT if headcount else labels.MONEY_UNIT,
-        source_link(links, figure.get("source_location"), figure.get("source_document_id")),
+        source_link(links, figure),
         ui.text(figure.get("source_description")),
         ui.text(figure.get("derivation")),
         "⚠ 有 yes" if figure.get("has_conflict") else "",
@@ -278,7 +279,7 @@ def function_section(snapshot: Snapshot, document_id: str, links: SourceLinks) -
             formatting.money(row["basic_amount"]),
             formatting.money(row["project_amount"]),
             "推算 derived" if row["is_derived"] else "",
-            source_link(links, row["source_location"], row.get("source_document_id")),
+            source_link(links, row),
         ]
         for row in tree.iter_rows(named=True)
     ]
@@ -331,7 +332,7 @@ def economic_section(
             formatting.money(row["total_amount"]),
             formatting.money(row["personnel_amount"]),
             formatting.money(row["public_amount"]),
-            source_link(links, row["source_location"], row.get("source_document_id")),
+            source_link(links, row),
         ]
         for row in tree.iter_rows(named=True)
     ]
@@ -449,7 +450,7 @@ def quality_section(snapshot: Snapshot, document_id: str, links: SourceLinks) ->
     rows = [
         [
             issue_title(row),
-            source_link(links, row["location"], row.get("source_document_id")),
+            source_link(links, row, "location"),
             ui.text(where(row)),
             issue_value(row["expected"], row["value_unit"]),
             issue_value(row["found"], row["value_unit"]),

@@ -47,6 +47,7 @@ from extract.readers.text import content_hash
 from extract.tables.classify import classify_title
 from extract.tables.locate import is_furniture
 from extract.text_clean import is_amount
+from warehouse.files import id_of_digest
 
 # pdfplumber's lines strategy; text inside a cell is read with a tight tolerance so CJK keeps no spaces
 DEFAULT_BACKEND = "pdfium"
@@ -91,7 +92,7 @@ def read_pdf_with_routes(
     _check_file(data)
     digest = content_hash(data)
     doc = SourceDocument(
-        document_id=digest[:16], file_name=path.name, source_format="pdf", content_sha256=digest
+        document_id=id_of_digest(digest), file_name=path.name, source_format="pdf", content_sha256=digest
     )
     routes: list[PageRoute] = []
     columns = None  # the columns of an unruled table that ended the previous page

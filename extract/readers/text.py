@@ -6,10 +6,10 @@ page break in the source leaves one); every other non-blank line is a ``Paragrap
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from extract.model import Block, Grid, GridRow, Paragraph, SourceDocument, UnreadableDocument
+from warehouse.files import bytes_sha256, id_of_digest
 
 ENCODINGS = ("utf-8-sig", "gb18030")  # GB18030 is a superset of GBK and GB2312
 # a byte-order mark names its encoding: UTF-32 first (its little-endian BOM starts with UTF-16's)
@@ -54,7 +54,8 @@ def decode(data: bytes) -> str:
 
 
 def content_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    """The sha256 of the file's bytes (``warehouse.files``: the one definition of the document id)."""
+    return bytes_sha256(data)
 
 
 def read_text(path: Path) -> SourceDocument:
@@ -65,7 +66,7 @@ def read_text(path: Path) -> SourceDocument:
     digest = content_hash(data)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     doc = SourceDocument(
-        document_id=digest[:16],
+        document_id=id_of_digest(digest),
         file_name=path.name,
         source_format="text",
         content_sha256=digest,

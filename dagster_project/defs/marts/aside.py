@@ -6,7 +6,7 @@ some of the old one.  So the dbt assets
 1. checkpoint the warehouse (every committed load is in the file, no ``.wal`` beside it) and copy the file to
    ``<warehouse dir>/.building/<warehouse file name>`` — the same file name, so DuckDB's catalog name (the
    stem, which dbt's views name) is the same;
-2. run ``dbt build`` against that copy (``BUDGET_WAREHOUSE``, which the profile reads);
+2. run ``dbt build`` against that copy (named by ``--vars``, which the profile reads);
 3. only when dbt succeeded: checkpoint the copy, check that nobody holds the warehouse, and ``os.replace`` the
    copy over it (atomic) and fsync the folder.
 

@@ -21,7 +21,7 @@ from dagster_project.defs.marts.project import budget_dbt_project
 from dagster_project.defs.marts.translator import BudgetDbtTranslator
 from dagster_project.defs.pools import DUCKDB_WRITER_POOL
 from dagster_project.defs.raw_documents.folder import RawFolderResource
-from dagster_project.defs.resources import point_dbt_at_warehouse, warehouse_connection
+from dagster_project.defs.resources import dbt_warehouse_args, warehouse_connection
 
 budget_project = budget_dbt_project()
 
@@ -57,14 +57,13 @@ def budget_warehouse_dbt(
         aside = prepare_aside(warehouse)
         swapped = False
         try:
-            point_dbt_at_warehouse(aside)
             target = (
                 Path(budget_project.project_dir)
                 / "target"
                 / DBT_RUNS_DIR
                 / (f"{context.run.run_id[:8]}-{uuid.uuid4().hex[:6]}")
             )
-            invocation = dbt.cli(["build"], context=context, target_path=target)
+            invocation = dbt.cli(["build", *dbt_warehouse_args(aside)], context=context, target_path=target)
             try:
                 yield from invocation.stream()
             finally:
@@ -77,7 +76,6 @@ def budget_warehouse_dbt(
             swapped = True
             context.log.info(f"dbt built a copy of the warehouse aside; it replaced {warehouse}")
         finally:
-            point_dbt_at_warehouse(warehouse)
             if not swapped:
                 clear_aside(warehouse)  # dbt failed: the warehouse keeps the previous marts, whole
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from dagster_project.defs.settings import WarehouseSettings, dbt_project_dir
+from warehouse.settings import dbt_project_dir
 
 _NOT_SOURCES = {"target", "logs", "dbt_packages", ".user.yml"}
 
@@ -25,8 +25,7 @@ _NOT_SOURCES = {"target", "logs", "dbt_packages", ".user.yml"}
 def budget_dbt_project() -> DbtProject:
     project_dir = dbt_project_dir()
     _use_dbt_beside_python()
-    # the profile reads BUDGET_WAREHOUSE: make it absolute before the first dbt command (parse included)
-    os.environ["BUDGET_WAREHOUSE"] = str(WarehouseSettings.from_env().warehouse_path)
+    # parsing needs no warehouse: the commands that open one name it (resources.dbt_warehouse_args)
     project = DbtProject(project_dir=project_dir, profiles_dir=project_dir)
     project.prepare_if_dev()
     if _manifest_is_stale(project):

@@ -12,14 +12,16 @@ being opened.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from pathlib import Path
 
 import dagster as dg
 
-DISCLOSURE_SUFFIXES = (".txt", ".pdf")  # what the readers read (extract.pipeline.read_document)
+from extract.readers.registry import supported_suffixes
+from warehouse.files import bytes_sha256, document_id
+
+DISCLOSURE_SUFFIXES = supported_suffixes()  # what the readers read (extract.readers.registry)
 
 # reason codes of entries that are not opened (raw.quarantine.reason)
 OUTSIDE_INBOX = "outside_inbox"
@@ -52,7 +54,7 @@ def inbox_problem(path: Path) -> tuple[str, str] | None:
 def entry_id(path: Path) -> str:
     """The id of an entry whose content is not read: ``name:`` and the first hex digits of the sha256 of its
     name (16 characters like a content hash, but never equal to one)."""
-    return "name:" + hashlib.sha256(os.fsencode(path.name)).hexdigest()[:11]
+    return "name:" + bytes_sha256(os.fsencode(path.name))[:11]
 
 
 def document_id_for(path: Path) -> str:
@@ -72,11 +74,7 @@ def document_id_for(path: Path) -> str:
         raise FileNotFoundError(path)
     if path.stat().st_size > Limits.from_env().max_file_bytes:
         return entry_id(path)
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()[:16]
+    return document_id(path)
 
 
 def disclosure_files(raw_dir: Path) -> list[Path]:

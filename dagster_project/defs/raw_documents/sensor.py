@@ -5,14 +5,16 @@ import dagster as dg
 from dagster_project.defs.jobs import load_disclosures_job
 from dagster_project.defs.raw_documents.folder import RawFolderResource, document_id_for
 from dagster_project.defs.raw_documents.partitions import disclosures
+from extract.readers.registry import supported_suffixes
 
 
 @dg.sensor(
     job=load_disclosures_job,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Adds a 'disclosures' partition per new *.txt/*.pdf in the raw folder and requests its load; "
-    "removes the partitions of files that left.",
+    description="Adds a 'disclosures' partition per new entry of the raw folder and requests its load (the "
+    f"readers read {', '.join('*' + s for s in supported_suffixes())}; any other entry is quarantined with its "
+    "reason); removes the partitions of files that left.",
 )
 def raw_folder_sensor(context: dg.SensorEvaluationContext, raw_folder: RawFolderResource) -> dg.SensorResult:
     files = raw_folder.files()

@@ -1,5 +1,5 @@
 -- One row per document × key figure that has a value: the value used and where it was read, so a dashboard
--- can link each figure to its page/line.  Documents with an error issue are held back (int_documents_publishable).
+-- can link each figure to its page/line (source_file / source_page / source_line: provenance.sql).  Documents with an error issue are held back (int_documents_publishable).
 
 with
 
@@ -12,7 +12,7 @@ publishable as (
 ),
 
 documents as (
-    select document_id, unit_id, unit_name, fiscal_year, document_kind from {{ ref('int_documents') }}
+    select document_id, unit_id, unit_name, fiscal_year, document_kind, file_name from {{ ref('int_documents') }}
 ),
 
 final as (
@@ -37,7 +37,10 @@ final as (
         derivation,
         precedence,
         candidate_count,
-        has_conflict
+        has_conflict,
+        {{ location_file('source_location', 'documents.file_name') }} as source_file,
+        {{ location_page('source_location') }} as source_page,
+        {{ location_line('source_location') }} as source_line
     from figures
     inner join documents
         on documents.document_id = figures.document_id

@@ -13,7 +13,7 @@ publishable as (
 ),
 
 documents as (
-    select document_id, unit_id, document_kind from {{ ref('int_documents') }}
+    select document_id, unit_id, document_kind, file_name from {{ ref('int_documents') }}
 ),
 
 final as (
@@ -40,7 +40,10 @@ final as (
         issues.fiscal_year,
         coalesce(publishable.is_publishable, false) as document_published,
         documents.unit_id,
-        documents.document_kind
+        documents.document_kind,
+        {{ location_file('issues.location', 'documents.file_name') }} as source_file,
+        {{ location_page('issues.location') }} as source_page,
+        {{ location_line('issues.location') }} as source_line
     from issues
     left join publishable
         on publishable.document_id = issues.document_id

@@ -61,6 +61,14 @@ final as (
         unit_figures.expenditure_208,
         unit_figures.expenditure_210,
         unit_figures.expenditure_221,
+        -- the rest of the function mix: total − 208 − 210 − 221 (a class not printed counts 0)
+        cast(
+            unit_figures.total_expenditure - (
+                coalesce(unit_figures.expenditure_208, 0)
+                + coalesce(unit_figures.expenditure_210, 0)
+                + coalesce(unit_figures.expenditure_221, 0)
+            ) as decimal(20, 6)
+        ) as expenditure_other,
         unit_figures.basic_expenditure,
         unit_figures.project_expenditure,
         unit_figures.reserve_expenditure,
@@ -87,6 +95,17 @@ final as (
         unit_figures.share_208,
         unit_figures.share_210,
         unit_figures.share_221,
+        -- 1 − the three shares; NULL when share_208 is (no total to share)
+        case
+            when unit_figures.share_208 is not null
+                then cast(
+                    cast(1 as decimal(12, 6)) - (
+                        coalesce(unit_figures.share_208, 0)
+                        + coalesce(unit_figures.share_210, 0)
+                        + coalesce(unit_figures.share_221, 0)
+                    ) as decimal(12, 6)
+                )
+        end as share_other,
 
         -- quality
         case
