@@ -2,18 +2,22 @@
 variants, shape, subject system, scope, precedence, standard-set membership) and ``figures.csv`` (one row per
 figure the marts publish: value kind, unit, labels, comparability).
 
-dbt joins them as ``ref('table_kinds')`` / ``ref('figures')``; the extractor (vocabulary, classify) and the report
-read them here.  One copy of the data, in ``dbt/seeds/`` (docs/data_model.md, "Catalogues").
+dbt joins them as ``ref('table_kinds')`` / ``ref('figures')``; the extractor (vocabulary, classify, parse,
+subjects) and the report read them here.  One copy of the data, in ``dbt/seeds/`` (docs/data_model.md,
+"Catalogues").  ``BUDGET_CATALOGUE_DIR`` names another seeds folder (a copy of the dbt project's, as
+tests/test_catalogue_extension.py uses); it is read once, when this module is imported.
 """
 
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-SEEDS_DIR = Path(__file__).resolve().parents[1] / "dbt" / "seeds"
+CATALOGUE_DIR_ENV = "BUDGET_CATALOGUE_DIR"
+SEEDS_DIR = Path(os.environ.get(CATALOGUE_DIR_ENV) or Path(__file__).resolve().parents[1] / "dbt" / "seeds")
 
 BUDGET = "预算"
 FINAL = "决算"
@@ -36,6 +40,8 @@ class TableKindEntry:
     title_variants: str | None  # a regular expression; its '|' alternatives are the title variants
     note_order: int | None
     note_keyword: str | None  # the word that ties a note “本部门无……” to this kind
+    # its columns are a fund's account: 年初结转和结余 + 本年收入 = 本年支出 + 年末结转和结余
+    fund_account: bool
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,7 @@ def table_kinds() -> tuple[TableKindEntry, ...]:
             title_variants=_text(row["title_variants"]),
             note_order=_int(row["note_order"]),
             note_keyword=_text(row["note_keyword"]),
+            fund_account=_bool(row["fund_account"]),
         )
         for row in read_seed("table_kinds.csv")
     )
@@ -119,6 +126,15 @@ def figures() -> tuple[FigureEntry, ...]:
 def table_kind_names() -> dict[str, str]:
     """table_kind → its Chinese name."""
     return {entry.table_kind: entry.name_zh for entry in table_kinds()}
+
+
+def kinds_where(**fields: object) -> frozenset[str]:
+    """The table kinds whose catalogue entry has every given field value, e.g. ``kinds_where(shape="list")``."""
+    return frozenset(
+        entry.table_kind
+        for entry in table_kinds()
+        if all(getattr(entry, name) == value for name, value in fields.items())
+    )
 
 
 def standard_tables() -> dict[str, str]:

@@ -152,8 +152,3 @@ def catalogue(system: str) -> SubjectCatalogue:
             if row.get("system", system).strip() == system:
                 aliases.setdefault(row["code"].strip(), []).append(row["alias"].strip())
     return SubjectCatalogue(system, subjects, aliases)
-
-
-def canonical_name(system: str, code: str) -> str | None:
-    subject = catalogue(system).by_code.get(code)
-    return subject.name if subject else None

@@ -1,46 +1,20 @@
 """The controlled vocabulary of the facts: table kinds, column roles, row line items, prose fact keys.
 
 These strings are stored in the raw layer and used by the dbt models; change them only together.  The table
-kinds are catalogued in dbt/seeds/table_kinds.csv (extract.catalogue): the enum names them for Python, the seed
-says everything else, and tests/test_vocabulary.py holds the two equal.
+kinds are catalogued in dbt/seeds/table_kinds.csv (extract.catalogue): the TableKind enum is built from its rows,
+so the seed is the one place a kind is declared.
 """
 
 from enum import StrEnum
 
 from extract.catalogue import FINAL, table_kinds
 
-
-class TableKind(StrEnum):
-    INCOME_EXPENDITURE_SUMMARY = "income_expenditure_summary"  # 收支总表 / 部门收支总体情况表 / 收支预算总表
-    INCOME_SUMMARY = "income_summary"  # 收入总表 / 部门收入总体情况表
-    EXPENDITURE_SUMMARY = "expenditure_summary"  # 支出总表 / 部门支出总体情况表
-    FISCAL_GRANT_SUMMARY = "fiscal_grant_summary"  # 财政拨款收支总表
-    GPB_EXPENDITURE = "gpb_expenditure"  # 一般公共预算支出表 (function classification)
-    GPB_ECONOMIC_EXPENDITURE = "gpb_economic_expenditure"  # 一般公共预算支出经济分类情况表 (basic + project)
-    GPB_BASIC_EXPENDITURE = "gpb_basic_expenditure"  # 一般公共预算基本支出表 (economic classification)
-    GPB_PROJECT_EXPENDITURE = "gpb_project_expenditure"  # 一般公共预算项目支出表
-    THREE_PUBLIC = "three_public"  # “三公”经费支出表
-    FISCAL_GRANT_EXPENDITURE = "fiscal_grant_expenditure"  # 财政拨款支出(预算)表 (function classification)
-    FISCAL_GRANT_BASIC_EXPENDITURE = "fiscal_grant_basic_expenditure"  # 财政拨款基本支出(预算)表 (economic)
-    OPERATING_EXPENDITURE = "operating_expenditure"  # (一般公共预算)机关运行经费支出(预算)表
-    PROCUREMENT = "procurement"  # 政府采购(支出)预算表
-    GOV_FUND_EXPENDITURE = "gov_fund_expenditure"  # 政府性基金预算支出表
-    STATE_CAPITAL_EXPENDITURE = "state_capital_expenditure"  # 国有资本经营预算支出表
-    PROJECT_EXPENDITURE = "project_expenditure"  # 项目支出表
-    PROJECT_PERFORMANCE = "project_performance"  # 项目支出绩效目标表 / 部门整体绩效目标表
-    CARRYOVER = "carryover"  # 上年结转结余(情况明细)表
-    STAFFING = "staffing"  # 单位构成 / 人员情况 (在职人数 …)
-    # the 决算 (final accounts) family: the same shapes, the year's actual figures (docs/final_accounts.md)
-    FINAL_INCOME_EXPENDITURE_SUMMARY = "final_income_expenditure_summary"  # 收入支出决算总表
-    FINAL_INCOME = "final_income"  # 收入决算表
-    FINAL_EXPENDITURE = "final_expenditure"  # 支出决算表
-    FINAL_FISCAL_GRANT_SUMMARY = "final_fiscal_grant_summary"  # 财政拨款收入支出决算总表
-    FINAL_GPB_EXPENDITURE = "final_gpb_expenditure"  # 一般公共预算财政拨款支出决算(明细)表
-    FINAL_GPB_BASIC_EXPENDITURE = "final_gpb_basic_expenditure"  # 一般公共预算财政拨款基本支出决算表
-    FINAL_THREE_PUBLIC = "final_three_public"  # (一般公共预算)财政拨款“三公”经费支出决算表
-    FINAL_GOV_FUND = "final_gov_fund"  # 政府性基金预算财政拨款收入支出决算表
-    FINAL_STATE_CAPITAL = "final_state_capital"  # 国有资本经营预算财政拨款(收入)支出决算表
-    UNCLASSIFIED = "unclassified"
+# One member per row of the catalogue dbt/seeds/table_kinds.csv, in its order; the member's name is its value in
+# capitals (TableKind.GPB_BASIC_EXPENDITURE == "gpb_basic_expenditure").  What a kind is (its Chinese and English
+# names, title variants, shape …) is said by its row: a new kind is a new row, no line here.
+TableKind = StrEnum(
+    "TableKind", [(e.table_kind.upper(), e.table_kind) for e in table_kinds()], module=__name__
+)
 
 
 # The 预算 table each 决算 table answers (same shape, same checks): a 决算 kind is read as its counterpart.

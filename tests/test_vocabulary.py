@@ -1,7 +1,7 @@
 """One vocabulary: the codes the Python side writes are the codes the dbt seeds label (dbt/seeds/codes.csv,
 quality_rules.csv, the catalogues table_kinds.csv / figures.csv / figure_rules.csv).  A table kind, identity source
-or quarantine reason added in Python without its catalogue row fails here, before any build; so does a table
-kind whose catalogue row disagrees with how the parser reads it."""
+or quarantine reason added in Python without its catalogue row fails here, before any build; so does a 决算 table
+kind whose row disagrees with its 预算 counterpart's.  The parser's kind sets are read from the catalogue."""
 
 from __future__ import annotations
 
@@ -23,14 +23,16 @@ def codes(code_type: str) -> set[str]:
 
 
 def test_every_table_kind_is_labelled():
-    """The enum and the catalogue name the same kinds, in the same order, each with its labels; codes.csv no
-    longer lists them (a kind is declared once: marts.dim_codes reads table_kinds)."""
+    """The enum is built from the catalogue (same kinds, same order, names in capitals), each with its labels;
+    codes.csv does not list them (a kind is declared once: marts.dim_codes reads table_kinds)."""
     assert [kind.value for kind in TableKind] == [e.table_kind for e in catalogue.table_kinds()]
+    assert all(kind.name == kind.value.upper() for kind in TableKind)
     assert all(e.name_zh and e.name_en for e in catalogue.table_kinds())
     assert codes("table_kind") == set()
 
 
-def test_table_kind_catalogue_matches_the_parser():
+def test_table_kind_catalogue_is_consistent():
+    """A 决算 kind answers a 预算 kind of its own shape and subject system (the parser reads it as that kind)."""
     entries = {TableKind(e.table_kind): e for e in catalogue.table_kinds()}
     assert FINAL_KINDS == {k for k, e in entries.items() if e.document_kind == catalogue.FINAL}
     assert {k for k in FINAL_KINDS if base_kind(k) in FINAL_KINDS} == set()
@@ -39,13 +41,37 @@ def test_table_kind_catalogue_matches_the_parser():
         assert entry.budget_counterpart == base.value
         assert entry.shape == entries[base].shape, kind
         assert entry.subject_system == entries[base].subject_system, kind
-        assert (entry.subject_system == "function") == (base in parse.FUNCTION_KINDS), kind
-        assert (entry.subject_system == "economic") == (base in parse.ECONOMIC_KINDS), kind
-        assert (entry.shape == "summary") == (base in parse.TWO_SIDED_KINDS), kind
-        assert (entry.shape == "list") == (base in parse.NO_FACT_KINDS), kind
-    assert {k for k, e in entries.items() if e.shape == "three_public"} == {
-        TableKind.THREE_PUBLIC,
-        TableKind.FINAL_THREE_PUBLIC,
+        assert not entry.fund_account or kind in FINAL_KINDS, kind
+
+
+def test_parser_kind_sets_are_read_from_the_catalogue():
+    """The loader gives the parser the kinds of each shape and system the seed says (spelled out here for the
+    kinds of today's seed: a changed row shows up as a changed set)."""
+    budget = {k for k in TableKind if k not in FINAL_KINDS}
+    assert budget & parse.FUNCTION_KINDS == {
+        TableKind.EXPENDITURE_SUMMARY,
+        TableKind.GPB_EXPENDITURE,
+        TableKind.GOV_FUND_EXPENDITURE,
+        TableKind.STATE_CAPITAL_EXPENDITURE,
+        TableKind.GPB_PROJECT_EXPENDITURE,
+        TableKind.FISCAL_GRANT_EXPENDITURE,
+    }
+    assert budget & parse.ECONOMIC_KINDS == {
+        TableKind.GPB_BASIC_EXPENDITURE,
+        TableKind.GPB_ECONOMIC_EXPENDITURE,
+        TableKind.FISCAL_GRANT_BASIC_EXPENDITURE,
+        TableKind.OPERATING_EXPENDITURE,
+    }
+    assert budget & parse.TWO_SIDED_KINDS == {
+        TableKind.INCOME_EXPENDITURE_SUMMARY,
+        TableKind.FISCAL_GRANT_SUMMARY,
+    }
+    assert budget & parse.NO_FACT_KINDS == {TableKind.PROJECT_PERFORMANCE, TableKind.PROCUREMENT}
+    assert budget & parse.THREE_PUBLIC_KINDS == {TableKind.THREE_PUBLIC}
+    assert parse.FUND_KINDS == {TableKind.FINAL_GOV_FUND, TableKind.FINAL_STATE_CAPITAL}
+    assert budget & parse.FUNCTION_SOURCE_KINDS - parse.FUNCTION_KINDS == {TableKind.INCOME_SUMMARY}
+    assert catalogue.kinds_where(shape="three_public", document_kind=catalogue.FINAL) == {
+        "final_three_public"
     }
 
 

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from extract.catalogue import kinds_where, table_kinds
 from extract.model import ExtractionWarning, GridRow, TableFact, TableRecord, source_location
 from extract.subjects import ECONOMIC, FUNCTION, catalogue
 from extract.tables.header import (
@@ -37,22 +38,19 @@ UNIT_FACTORS = {
     "人": Decimal(1),
 }
 
-FUNCTION_KINDS = {
-    TableKind.EXPENDITURE_SUMMARY,
-    TableKind.GPB_EXPENDITURE,
-    TableKind.GOV_FUND_EXPENDITURE,
-    TableKind.STATE_CAPITAL_EXPENDITURE,
-    TableKind.GPB_PROJECT_EXPENDITURE,
-    TableKind.FISCAL_GRANT_EXPENDITURE,
-}
-ECONOMIC_KINDS = {
-    TableKind.GPB_BASIC_EXPENDITURE,
-    TableKind.GPB_ECONOMIC_EXPENDITURE,
-    TableKind.FISCAL_GRANT_BASIC_EXPENDITURE,
-    TableKind.OPERATING_EXPENDITURE,
-}
-TWO_SIDED_KINDS = {TableKind.INCOME_EXPENDITURE_SUMMARY, TableKind.FISCAL_GRANT_SUMMARY}
-NO_FACT_KINDS = {TableKind.PROJECT_PERFORMANCE, TableKind.PROCUREMENT}
+# How a kind is read, from its catalogue row (dbt/seeds/table_kinds.csv, extract.catalogue): the parser looks at
+# a table's base kind (a 决算 kind is read as its 预算 counterpart), except fund_account, a 决算 kind's own.
+FUNCTION_KINDS = frozenset(map(TableKind, kinds_where(subject_system=FUNCTION)))
+ECONOMIC_KINDS = frozenset(map(TableKind, kinds_where(subject_system=ECONOMIC)))
+TWO_SIDED_KINDS = frozenset(map(TableKind, kinds_where(shape="summary")))
+THREE_PUBLIC_KINDS = frozenset(map(TableKind, kinds_where(shape="three_public")))
+NO_FACT_KINDS = frozenset(map(TableKind, kinds_where(shape="list")))
+FUND_KINDS = frozenset(map(TableKind, kinds_where(fund_account=True)))
+# the kinds whose rows may be the function breakdown (function_source_rank): codes they print are function codes
+# even where the kind fixes no subject system (收入总表)
+FUNCTION_SOURCE_KINDS = frozenset(
+    TableKind(e.table_kind) for e in table_kinds() if e.function_source_rank is not None
+)
 
 _LINE_ITEMS: list[tuple[re.Pattern[str], LineItem]] = [
     (re.compile(r"^收入总计$"), LineItem.INCOME_TOTAL),
@@ -74,7 +72,6 @@ _FINAL_LINE_ITEMS: list[tuple[re.Pattern[str], LineItem]] = [
     (re.compile(r"^公用经费(合计)?$"), LineItem.PUBLIC_TOTAL),
     (re.compile(r"^一?般公共预算财政拨款(收入)?$"), LineItem.INCOME_GPB),
 ]
-FUND_KINDS = {TableKind.FINAL_GOV_FUND, TableKind.FINAL_STATE_CAPITAL}
 
 _THREE_PUBLIC_PARTS: list[tuple[re.Pattern[str], LineItem]] = [
     (re.compile(r"三公.*合计|^合计$|^总计$"), LineItem.THREE_PUBLIC_TOTAL),
@@ -184,7 +181,8 @@ def parse_table(document_id: str, table_id: int, table: LocatedTable) -> ParsedT
     if final:
         columns, data = _final_columns(table.kind, columns, data)
     if table.kind == TableKind.GPB_BASIC_EXPENDITURE:
-        # in the basic-spending table, “基本支出/合计” is the table's own total
+        # in the basic-spending table, “基本支出/合计” is the table's own total (a rule of this one kind, not of a
+        # shape: the other economic kinds, and its 决算 counterpart, keep their basic column)
         columns = [
             Column(c.index, c.path, ColumnKey.TOTAL.value) if c.role == ColumnKey.BASIC else c
             for c in columns
@@ -194,7 +192,7 @@ def parse_table(document_id: str, table_id: int, table: LocatedTable) -> ParsedT
         pass
     elif kind in TWO_SIDED_KINDS:
         layout = _parse_two_sided(sink, header, data, final=final)
-    elif kind == TableKind.THREE_PUBLIC:
+    elif kind in THREE_PUBLIC_KINDS:
         _parse_three_public(sink, header, data, columns)
     else:
         system = _subject_system(kind, header, columns)
@@ -274,9 +272,9 @@ def _subject_system(kind: TableKind, header: list[GridRow], columns: list[Column
         return ECONOMIC
     if kind in FUNCTION_KINDS or "功能分类" in header_text:
         return FUNCTION
-    if kind == TableKind.INCOME_SUMMARY and any(c.role in ("code_lei",) for c in columns):
+    if kind in FUNCTION_SOURCE_KINDS and any(c.role in ("code_lei",) for c in columns):
         return FUNCTION
-    if kind == TableKind.INCOME_SUMMARY and re.search(r"科目", header_text):
+    if kind in FUNCTION_SOURCE_KINDS and re.search(r"科目", header_text):
         return FUNCTION
     return None
 
