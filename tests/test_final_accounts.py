@@ -147,6 +147,12 @@ def warehouse(tmp_path_factory):
         "m_rate_column.txt": final_text.replace("0.00\t99.00\n20801", "0.00\t97.00\n20801", 1),
         # the stated completion rate of the execution statement
         "m_rate_prose.txt": final_text.replace("完成年初预算的99.00%", "完成年初预算的97.00%", 1),
+        # the 基本支出决算表 prints its 类 rows above the totals: 301 gives 人员经费合计 974.14, 302 50.53 ≠ 公用经费合计 51.53
+        "m_basic_totals.txt": final_text.replace(
+            "人员经费合计\t\t974.14\t公用经费合计\t\t51.53",
+            "301\t工资福利支出\t974.14\t302\t商品和服务支出\t50.53\n人员经费合计\t\t974.14\t公用经费合计\t\t51.53",
+            1,
+        ),
     }
     files = [SEED, generated["final"], generated["previous_budget"]]
     for name, text in mutants.items():
@@ -238,6 +244,39 @@ def test_the_unmodified_original_raises_nothing_new(warehouse):
     assert raised == {("extraction_warning", unclassified)}
 
 
+@needs_pdfs
+def test_planted_copy_keeps_the_basic_table_sums(warehouse):
+    # no error was planted in the 基本支出决算表: 人员经费合计 2152.26 = 301 2082.85 + 303 69.41 and 公用经费合计
+    # 184.65 = 302 171.07 + 310 13.58, as in the original
+    con, _ = warehouse
+    assert [i for i in issues(con, PLANTED.name) if i["rule"] == "final_basic_personnel_public_totals"] == []
+    totals = {
+        r["line_item"]: r["amount"]
+        for r in rows(
+            con,
+            """
+        select f.line_item, f.amount from raw.table_facts f join raw.documents d using (document_id)
+        where d.file_name = ? and f.table_kind = 'final_gpb_basic_expenditure' and f.line_item is not null
+    """,
+            [PLANTED.name],
+        )
+    }
+    assert totals == {"personnel_total": D("2152.26"), "public_total": D("184.65")}
+
+
+def test_basic_table_totals_of_the_mutated_final_accounts(warehouse):
+    con, _ = warehouse
+    [issue] = [
+        i for i in issues(con, "m_basic_totals.txt") if i["rule"] == "final_basic_personnel_public_totals"
+    ]
+    assert (issue["row_key"], issue["expected"], issue["found"], issue["tolerance"]) == (
+        "public_total",
+        D("50.53"),
+        D("51.53"),
+        D("0.01"),
+    )
+
+
 # --------------------------------------------------------------------------- generated 预算 + 决算
 def test_generated_final_accounts_execute_the_loaded_budget(warehouse):
     con, generated = warehouse
@@ -295,6 +334,7 @@ def test_generated_final_accounts_execute_the_loaded_budget(warehouse):
         ("m_balance.txt", "final_balance_identity"),
         ("m_rate_column.txt", "completion_rate_vs_columns"),
         ("m_rate_prose.txt", "completion_rate_stated"),
+        ("m_basic_totals.txt", "final_basic_personnel_public_totals"),
     ],
 )
 def test_within_table_and_statement_rules_of_the_generated_final_accounts(warehouse, name, rule):

@@ -806,6 +806,7 @@ EXERCISED_ELSEWHERE = {
     # the 决算 rules: the planted errors of a real 决算 and generated 预算 + 决算 pairs (docs/final_accounts.md)
     "final_balance_identity": "tests/test_final_accounts.py",
     "completion_rate_vs_columns": "tests/test_final_accounts.py",
+    "final_basic_personnel_public_totals": "tests/test_final_accounts.py",
     "final_table_missing": "tests/test_final_accounts.py",
     "final_prose_vs_table": "tests/test_final_accounts.py",
     "completion_rate_stated": "tests/test_final_accounts.py",

@@ -11,8 +11,8 @@
 --   ('final_accounts_stated'); NULL when neither states the figure.
 -- execution_rate: final_amount ÷ budget_amount as a DECIMAL ratio (1 = 100%), computed in integer arithmetic
 --   (never through a float); NULL when the budget is missing or 0.
--- budget_differs: both budgets known and more than 0.01 万元 apart (budgets are adjusted during the year); the
---   check final_budget_vs_loaded_budget (int_cross_checks) reports it, saying which one was used.
+-- budget_differs: both budgets known and more than money_tolerance (0.01 万元) apart (budgets are adjusted during
+--   the year); the check final_budget_vs_loaded_budget (checks/chk_final_tables) reports it, saying which one was used.
 
 with
 
@@ -154,7 +154,7 @@ stated_prose as (
     inner join unit_figures
         on unit_figures.document_id = gpb_statement.document_id
     where gpb_statement.budget is not null
-        and abs(gpb_statement.final - unit_figures.total_expenditure) <= 0.01
+        and abs(gpb_statement.final - unit_figures.total_expenditure) <= {{ var('money_tolerance') }}
 ),
 
 stated as (
@@ -231,7 +231,7 @@ final as (
                 ) * 0.000001 as decimal(12, 6)
             )
         end as execution_rate,
-        coalesce(abs(loaded_budget_amount - stated_budget_amount) > 0.01, false) as budget_differs
+        coalesce(abs(loaded_budget_amount - stated_budget_amount) > {{ var('money_tolerance') }}, false) as budget_differs
     from chosen
 )
 

@@ -227,7 +227,7 @@ implied_zero as (
     where c_project is null
         and c_basic is not null
         and c_total is not null
-        and abs(c_total - c_basic - coalesce(c_reserve, 0)) <= 0.02
+        and abs(c_total - c_basic - coalesce(c_reserve, 0)) <= 2 * {{ var('money_tolerance') }}  -- two terms
 
     union all
 
@@ -251,7 +251,7 @@ implied_zero as (
     where c_reserve is null
         and c_basic is not null
         and c_total is not null
-        and abs(c_total - c_basic - coalesce(c_project, 0)) <= 0.02
+        and abs(c_total - c_basic - coalesce(c_project, 0)) <= 2 * {{ var('money_tolerance') }}  -- two terms
 ),
 
 table_candidates as (

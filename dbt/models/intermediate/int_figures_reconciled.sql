@@ -4,7 +4,8 @@
 -- Choice: the eligible candidate (prose, or a table that passed every check) with the lowest precedence;
 -- ties go to the candidate printed first (page, then line, then table), then by value, kind, prose key and
 -- scope, column, line item and finally candidate_id, so the choice is the same in every build.
--- has_conflict: another eligible, comparable candidate differs from the chosen value by more than 0.01 (the chosen one must be comparable too).
+-- has_conflict: another eligible, comparable candidate differs from the chosen value by more than money_tolerance
+--   (0.01, dbt_project.yml); the chosen one must be comparable too.
 
 with
 
@@ -83,7 +84,7 @@ conflicting_values as (
     where other.is_eligible
         and other.is_comparable
         and chosen.is_comparable
-        and abs(other.value - chosen.value) > 0.01
+        and abs(other.value - chosen.value) > {{ var('money_tolerance') }}
     group by chosen.document_id, chosen.figure, other.value
 ),
 

@@ -21,6 +21,10 @@
 --   final_balance_identity      决算 (docs/final_accounts.md): 年初结转和结余 + 本年收入 = 本年支出 + 年末结转和结余 —
 --                               收入支出决算总表 / 财政拨款收入支出决算总表 on their rows (column total), the
 --                               政府性基金 / 国有资本经营 决算表 per row on their columns; where a balance is printed
+--   final_basic_personnel_public_totals  决算 一般公共预算财政拨款基本支出决算表, per column: 人员经费合计 and 公用经费合计
+--                               each vs the top-level economic rows printed in its half (between the previous total
+--                               and it: 301 + 303 | 302 + 310 in the template), and 合计 (where printed) vs 人员经费合计
+--                               + 公用经费合计
 --   completion_rate_vs_columns  决算 tables printing 预算数, 决算数 and 完成率 side by side, per row: the printed rate
 --                               vs 100 × 决算数 ÷ 预算数 (tolerance rate_tolerance = 0.01 percentage points, 0.5 for a whole number)
 -- The 决算 kinds are read as their 预算 counterparts: 支出决算表 as 支出总表 etc.; a fund table's 本年支出 (小计)
@@ -293,6 +297,109 @@ rule_basic_personnel_public as (
     where (c_personnel is not null or c_public is not null)
         and (table_has_column.has_basic
             or (row_columns.table_kind = 'gpb_basic_expenditure' and table_has_column.has_total))
+),
+
+-- ---------------------------------------------------------------- 决算 基本支出表: 人员经费合计 / 公用经费合计
+-- The table prints two halves, each closed by its total (the 部门决算 template: 301, 303 … 人员经费合计 | 302,
+-- 310 … 公用经费合计; read as every left half, then every right half). A total sums the top-level economic rows
+-- printed between the previous total and it — as printed, with no list of which classes are 人员 or 公用.
+basic_totals as (
+    select
+        table_rows.document_id,
+        table_rows.table_id,
+        table_rows.row_index,
+        coalesce(
+            lag(table_rows.row_index) over (
+                partition by table_rows.document_id, table_rows.table_id order by table_rows.row_index
+            ),
+            -1
+        ) as block_start
+    from table_rows
+    where table_rows.table_kind = 'final_gpb_basic_expenditure'
+        and table_rows.line_item in ('personnel_total', 'public_total')
+),
+
+basic_block_sums as (
+    select
+        basic_totals.document_id,
+        basic_totals.table_id,
+        basic_totals.row_index,
+        table_columns.column_key,
+        sum(coalesce(cells.amount, 0)) as expected,
+        count(*) as term_count,
+        string_agg(top_level_rows.subject_code, ' + ' order by top_level_rows.row_index) as terms,
+        count(cells.amount) as present_terms
+    from basic_totals
+    inner join top_level_rows
+        on top_level_rows.document_id = basic_totals.document_id
+        and top_level_rows.table_id = basic_totals.table_id
+        and top_level_rows.row_index > basic_totals.block_start
+        and top_level_rows.row_index < basic_totals.row_index
+    inner join table_columns
+        on table_columns.document_id = basic_totals.document_id
+        and table_columns.table_id = basic_totals.table_id
+    left join cells
+        on cells.document_id = basic_totals.document_id
+        and cells.table_id = basic_totals.table_id
+        and cells.row_index = top_level_rows.row_index
+        and cells.column_key = table_columns.column_key
+    group by all
+),
+
+basic_grand_totals as (
+    select
+        facts.document_id,
+        facts.table_id,
+        facts.column_key,
+        sum(facts.amount) filter (where facts.line_item in ('personnel_total', 'public_total')) as expected,
+        count(*) filter (where facts.line_item in ('personnel_total', 'public_total')) as term_count,
+        string_agg(facts.line_item, ' + ' order by facts.row_index) filter (
+            where facts.line_item in ('personnel_total', 'public_total')
+        ) as terms,
+        max(facts.amount) filter (where facts.line_item = 'table_total') as found,
+        min(facts.row_index) filter (where facts.line_item = 'table_total') as total_row
+    from facts
+    where facts.table_kind = 'final_gpb_basic_expenditure'
+        and facts.column_key <> 'completion_rate'
+    group by facts.document_id, facts.table_id, facts.column_key
+),
+
+rule_final_basic_totals as (
+    select
+        'final_basic_personnel_public_totals' as rule,
+        cast(null as varchar) as row_key,
+        basic_block_sums.document_id,
+        basic_block_sums.table_id,
+        basic_block_sums.row_index,
+        basic_block_sums.column_key,
+        basic_block_sums.expected,
+        coalesce(cells.amount, 0) as found,
+        basic_block_sums.term_count,
+        basic_block_sums.terms
+    from basic_block_sums
+    left join cells
+        on cells.document_id = basic_block_sums.document_id
+        and cells.table_id = basic_block_sums.table_id
+        and cells.row_index = basic_block_sums.row_index
+        and cells.column_key = basic_block_sums.column_key
+    where basic_block_sums.present_terms > 0 or cells.amount is not null
+
+    union all
+
+    select
+        'final_basic_personnel_public_totals' as rule,
+        'table_total' as row_key,
+        document_id,
+        table_id,
+        total_row as row_index,
+        column_key,
+        expected,
+        found,
+        term_count,
+        terms
+    from basic_grand_totals
+    where total_row is not null
+        and term_count > 0
 ),
 
 -- ---------------------------------------------------------------- line-item rules (三公 table, summaries)
@@ -571,6 +678,8 @@ all_checks as (
     select * from rule_total_basic_project
     union all
     select * from rule_basic_personnel_public
+    union all
+    select * from rule_final_basic_totals
     union all
     select * from rule_three_public
     union all
