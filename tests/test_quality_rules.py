@@ -802,6 +802,7 @@ def test_seed_decisions(con, doc_ids):
 # --------------------------------------------------------------------------- the catalogue
 # rules a text seed cannot trigger, and the test that fires them instead
 EXERCISED_ELSEWHERE = {
+    "data_test_failed": "tests/test_held_back.py",
     "ocr_table_unverified": "tests/test_ocr.py",
     # the 决算 rules: the planted errors of a real 决算 and generated 预算 + 决算 pairs (docs/final_accounts.md)
     "final_balance_identity": "tests/test_final_accounts.py",

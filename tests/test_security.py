@@ -36,6 +36,10 @@ ALLOWED: dict[str, dict[str, str]] = {
         "', '.join(['?'] * (len(fields) + 1))": "placeholders only",
     },
     "dagster_project/publish.py": {
+        "CATALOGUE_SCHEMA": "code constant 'catalogue'",
+        "COLUMN_CATALOGUE": "code constant: the column catalogue's table name",
+        "', '.join(COLUMN_NAMES)": "column names: a code constant tuple",
+        "placeholders": "'?' placeholders only",
         "MARTS_SCHEMA": "code constant 'marts'",
         "PUBLISHED_SCHEMA": "code constant 'published'",
         "_ident(catalog)": "the warehouse file's stem (our settings), quoted as an identifier",
@@ -68,6 +72,13 @@ ALLOWED: dict[str, dict[str, str]] = {
     },
     "dashboard/data.py": {
         "table": "a table name from the code constant TABLES",
+    },
+    "dagster_project/defs/marts/held_back.py": {
+        "failures": "the compiled SQL of one of our dbt tests, from dbt's run_results.json (our project's code)",
+        "relation": "a relation name from dbt's manifest (our models), already quoted by dbt",
+    },
+    "benchmarks/per_document.py": {
+        "table": "a raw table name from the code constant list of the benchmark",
     },
 }
 

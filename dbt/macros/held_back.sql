@@ -28,5 +28,5 @@
     {%- if control is none -%}{%- do return('') -%}{%- endif -%}
     {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
     {%- if 'document_id' not in columns -%}{%- do return('') -%}{%- endif -%}
-    {%- do return('document_id not in (select document_id from ' ~ control ~ ')') -%}
+    {%- do return('document_id not in (select document_id from ' ~ control.include(database=false) ~ ')') -%}
 {%- endmacro %}

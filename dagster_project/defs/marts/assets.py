@@ -5,6 +5,7 @@ dbt builds a copy of the warehouse aside, which replaces the warehouse only when
 its artifacts to ``dbt/target/runs/<run>-<id>``; only the newest ``KEEP_DBT_RUNS`` such folders stay.
 """
 
+import contextlib
 import shutil
 import time
 import uuid
@@ -14,9 +15,10 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_duckdb import DuckDBResource
 
-from dagster_project.defs.build_lock import warehouse_lock
+from dagster_project.defs.build_lock import connect_writer, warehouse_lock
 from dagster_project.defs.extraction.loading import forget_departed_documents
 from dagster_project.defs.marts.aside import clear_aside, prepare_aside, swap_in
+from dagster_project.defs.marts.held_back import MAX_PASSES, attribute, record_holds, reset_holds
 from dagster_project.defs.marts.project import budget_dbt_project
 from dagster_project.defs.marts.translator import BudgetDbtTranslator
 from dagster_project.defs.pools import DUCKDB_WRITER_POOL
@@ -57,27 +59,76 @@ def budget_warehouse_dbt(
         aside = prepare_aside(warehouse)
         swapped = False
         try:
-            target = (
-                Path(budget_project.project_dir)
-                / "target"
-                / DBT_RUNS_DIR
-                / (f"{context.run.run_id[:8]}-{uuid.uuid4().hex[:6]}")
-            )
-            invocation = dbt.cli(["build", *dbt_warehouse_args(aside)], context=context, target_path=target)
-            try:
-                yield from invocation.stream()
-            finally:
-                # if the stream stopped early (an error on our side), don't leave dbt holding the copy
-                if invocation.process.poll() is None:
-                    invocation.process.terminate()
-                    invocation.process.wait(timeout=60)
-                prune_dbt_runs(Path(budget_project.project_dir) / "target")
+            yield from _build_holding_back(context, dbt, aside)
             swap_in(aside, warehouse)
             swapped = True
             context.log.info(f"dbt built a copy of the warehouse aside; it replaced {warehouse}")
         finally:
             if not swapped:
                 clear_aside(warehouse)  # dbt failed: the warehouse keeps the previous marts, whole
+
+
+def _build_holding_back(context: dg.AssetExecutionContext, dbt: DbtCliResource, aside: Path):
+    """``dbt build`` the copy; when data tests fail on rows of some documents only, hold those documents back
+    and build again (``held_back``).  Yields the events of the build that stands; raises when dbt failed
+    otherwise."""
+    with contextlib.closing(connect_writer(aside)) as con:
+        reset_holds(con)
+    for attempt in range(1, MAX_PASSES + 1):
+        target = (
+            Path(budget_project.project_dir)
+            / "target"
+            / DBT_RUNS_DIR
+            / (f"{context.run.run_id[:8]}-{uuid.uuid4().hex[:6]}")
+        )
+        invocation = dbt.cli(
+            ["build", *dbt_warehouse_args(aside)], context=context, target_path=target, raise_on_error=False
+        )
+        try:
+            events = list(invocation.stream())  # kept until this build is known to stand
+        finally:
+            # if the stream stopped early (an error on our side), don't leave dbt holding the copy
+            if invocation.process.poll() is None:
+                invocation.process.terminate()
+                invocation.process.wait(timeout=60)
+            prune_dbt_runs(Path(budget_project.project_dir) / "target")
+        if invocation.is_successful():
+            yield from events
+            return
+        run_results = _artifact(invocation, "run_results.json")
+        with contextlib.closing(connect_writer(aside)) as con:
+            attribution = attribute(con, run_results, _artifact(invocation, "manifest.json"))
+            if attribution.complete and attempt < MAX_PASSES:
+                record_holds(con, attribution.holds)
+                held = sorted({hold.document_id for hold in attribution.holds})
+                tests = sorted({hold.test_name for hold in attribution.holds})
+                context.log.warning(
+                    f"dbt data test(s) {', '.join(tests)} failed on rows of {len(held)} document(s) "
+                    f"({', '.join(held)}): held back (quality issue data_test_failed); building again without them"
+                )
+                continue
+        yield from events
+        raise dg.Failure(description=f"dbt build failed: {_failures(run_results, attribution)}")
+
+
+def _artifact(invocation, name: str) -> dict:
+    try:
+        return invocation.get_artifact(name)
+    except (OSError, ValueError):
+        return {}
+
+
+def _failures(run_results: dict, attribution) -> str:
+    """What failed, in one line: the nodes in error and the tests that no document explains."""
+    failed = [
+        f"{r['unique_id'].split('.')[-1] if r['unique_id'].startswith('test.') else r['unique_id']}"
+        f" ({r.get('status')}: {' '.join(str(r.get('message') or '').split())[:200]})"
+        for r in run_results.get("results", [])
+        if r.get("status") in ("error", "fail")
+    ]
+    if attribution.unattributed:
+        failed.append("not attributable to documents: " + ", ".join(attribution.unattributed))
+    return "; ".join(failed) or "see the dbt log"
 
 
 def prune_dbt_runs(target_dir: Path, keep: int = KEEP_DBT_RUNS) -> list[Path]:

@@ -17,6 +17,7 @@
     'chk_plausibility_errors',
     'chk_extraction',
     'chk_document_versions',
+    'chk_data_tests',
 ] %}
 
 with
