@@ -25,7 +25,7 @@ help:
 	@echo "make dashboard  the Streamlit dashboard on the published marts (http://$(DASHBOARD_ADDRESS):$(DASHBOARD_PORT); DASHBOARD_ADDRESS=0.0.0.0 for every interface); make run first"
 	@echo "make dagster  the Dagster UI (dagster dev) with DAGSTER_HOME=.dagster_home"
 	@echo "make dbt ARGS='build --select unit_metrics+'  dbt via budget-warehouse dbt (the build's absolute project dir and warehouse; default ARGS=build)"
-	@echo "make lint     ruff check . and pip-audit over uv.lock"
+	@echo "make lint     ruff check + format --check, sqlfluff (dbt/), pip-audit over uv.lock"
 	@echo "make test-fast  the fast tier (extraction, identity, vocabulary; seconds)"
 	@echo "make docs     dbt docs generate + serve on http://127.0.0.1:$(DOCS_PORT) (after make run)"
 	@echo "make system-deps  apt-get install $(SYSTEM_PACKAGES) when one is missing"
@@ -90,6 +90,8 @@ dagster: setup
 # not fail for that reason (docs/security.md).
 lint: setup
 	"$(UV)" run ruff check .
+	"$(UV)" run ruff format --check .
+	scratch=$$(mktemp -d); cd "$(CURDIR)/dbt" && BUDGET_WAREHOUSE="$$scratch/lint.duckdb" DBT_TARGET_PATH="$$scratch/target" DBT_LOG_PATH="$$scratch/logs" "$(UV)" run sqlfluff lint models tests; status=$$?; rm -rf "$$scratch"; exit $$status
 	@reqs=$$(mktemp); report=$$(mktemp); trap 'rm -f "$$reqs" "$$report"' EXIT; \
 	"$(UV)" export --frozen --format requirements-txt --no-hashes --all-groups --no-emit-project -o "$$reqs" >/dev/null || exit 1; \
 	out=$$("$(UV)" tool run pip-audit --no-deps --disable-pip --progress-spinner off --format json -o "$$report" -r "$$reqs" 2>&1); status=$$?; \

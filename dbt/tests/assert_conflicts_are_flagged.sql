@@ -1,5 +1,7 @@
 -- No figure is silently picked: every published figure whose sources disagree has its conflict issue.
-select figure_sources.document_id, figure_sources.figure
+select
+    figure_sources.document_id,
+    figure_sources.figure
 from {{ ref('figure_sources') }} as figure_sources
 where figure_sources.has_conflict
     and not exists (

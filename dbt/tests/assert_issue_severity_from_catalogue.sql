@@ -1,5 +1,9 @@
 -- Every issue carries the severity and category its rule has in the quality_rules catalogue.
-select issues.issue_id, issues.rule, issues.severity, rules.severity as catalogue_severity
+select
+    issues.issue_id,
+    issues.rule,
+    issues.severity,
+    rules.severity as catalogue_severity
 from {{ ref('quality_issues') }} as issues
 inner join {{ ref('quality_rules') }} as rules
     on rules.rule = issues.rule

@@ -4,7 +4,10 @@
 -- depends_on: {{ ref('figure_sources') }}
 -- depends_on: {{ ref('quality_issues') }}
 -- depends_on: {{ ref('dim_unit') }}
-select table_name, column_name, data_type
+select
+    table_name,
+    column_name,
+    data_type
 from information_schema.columns
 where table_schema = 'marts'
     and (data_type like '%DOUBLE%' or data_type like '%FLOAT%' or data_type = 'REAL')

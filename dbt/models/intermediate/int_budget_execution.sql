@@ -47,21 +47,33 @@ prose as (
 -- ---------------------------------------------------------------- figures of every document, long
 figure_long as (
     -- the executed figures (figures.executed); a figure the document does not state has no row
-    select document_id, figure, value
+    select
+        document_id,
+        figure,
+        value
     from unit_figures_long
     where is_executed
         and value is not null
 
     union all
 
-    select document_id, 'expenditure_' || subject_code as figure, sum(total_amount) as value
+    select
+        document_id,
+        'expenditure_' || subject_code as figure,
+        sum(total_amount) as value
     from function_amounts
     where subject_level = '类'
     group by document_id, subject_code
 ),
 
 final_documents as (
-    select document_id, unit_id, unit_name, fiscal_year, document_kind, scope
+    select
+        document_id,
+        unit_id,
+        unit_name,
+        fiscal_year,
+        document_kind,
+        scope
     from documents
     where document_kind like '%决算'
 ),
@@ -78,19 +90,21 @@ budget_documents as (
     from final_documents
     inner join documents as budgets
         on budgets.unit_id = final_documents.unit_id
-        and budgets.fiscal_year = final_documents.fiscal_year
-        and budgets.document_kind like '%预算'
+            and budgets.fiscal_year = final_documents.fiscal_year
+            and budgets.document_kind like '%预算'
     inner join current_versions
         on current_versions.document_id = budgets.document_id
     qualify row_number() over (
-        partition by final_documents.document_id
-        order by (budgets.scope = final_documents.scope) desc, budgets.document_id
-    ) = 1
+            partition by final_documents.document_id
+            order by (budgets.scope = final_documents.scope) desc, budgets.document_id
+        ) = 1
 ),
 
 -- ---------------------------------------------------------------- the 决算's own 预算数
 three_public_tables as (
-    select tables.document_id, tables.table_id
+    select
+        tables.document_id,
+        tables.table_id
     from tables
     inner join final_documents on final_documents.document_id = tables.document_id
     inner join {{ ref('table_kinds') }} as table_kinds
@@ -106,7 +120,8 @@ three_public_tables as (
 ),
 
 three_public_parts as (
-    select * from (values
+    select * from (
+        values
         ('three_public_total'), ('three_public_outbound'), ('three_public_reception'),
         ('three_public_vehicle_purchase'), ('three_public_vehicle_operation')
     ) as parts (figure)
@@ -121,9 +136,9 @@ stated_table as (
     cross join three_public_parts
     left join facts
         on facts.document_id = three_public_tables.document_id
-        and facts.table_id = three_public_tables.table_id
-        and facts.line_item = three_public_parts.figure
-        and facts.column_key = 'budget'
+            and facts.table_id = three_public_tables.table_id
+            and facts.line_item = three_public_parts.figure
+            and facts.column_key = 'budget'
     group by three_public_tables.document_id, three_public_parts.figure
 ),
 
@@ -142,14 +157,20 @@ gpb_statement as (
 ),
 
 stated_prose as (
-    select document_id, 'three_public_total' as figure, min(value) as value
+    select
+        document_id,
+        'three_public_total' as figure,
+        min(value) as value
     from prose
     where fact_key = 'three_public_total_budget'
     group by document_id
 
     union all
 
-    select gpb_statement.document_id, 'total_expenditure' as figure, gpb_statement.budget as value
+    select
+        gpb_statement.document_id,
+        'total_expenditure' as figure,
+        gpb_statement.budget as value
     from gpb_statement
     inner join unit_figures
         on unit_figures.document_id = gpb_statement.document_id
@@ -158,15 +179,22 @@ stated_prose as (
 ),
 
 stated as (
-    select document_id, figure, value from stated_table
+    select
+        document_id,
+        figure,
+        value
+    from stated_table
     union all
-    select stated_prose.document_id, stated_prose.figure, stated_prose.value
+    select
+        stated_prose.document_id,
+        stated_prose.figure,
+        stated_prose.value
     from stated_prose
     where not exists (
-        select 1 from stated_table
-        where stated_table.document_id = stated_prose.document_id
-            and stated_table.figure = stated_prose.figure
-    )
+            select 1 from stated_table
+            where stated_table.document_id = stated_prose.document_id
+                and stated_table.figure = stated_prose.figure
+        )
 ),
 
 -- ---------------------------------------------------------------- joined
@@ -189,10 +217,10 @@ rows_out as (
         on budget_documents.final_document_id = final_documents.document_id
     left join figure_long as budget_figures
         on budget_figures.document_id = budget_documents.budget_document_id
-        and budget_figures.figure = finals.figure
+            and budget_figures.figure = finals.figure
     left join stated
         on stated.document_id = final_documents.document_id
-        and stated.figure = finals.figure
+            and stated.figure = finals.figure
     where finals.value is not null
 ),
 
@@ -224,12 +252,12 @@ final as (
         case
             when budget_amount is null or budget_amount = 0 or final_amount is null then null
             else cast(
-                cast(
-                    (cast(final_amount * 1000000 as hugeint) * 2000000 + cast(budget_amount * 1000000 as hugeint))
-                    // (2 * cast(budget_amount * 1000000 as hugeint))
-                    as decimal(18, 0)
-                ) * 0.000001 as decimal(12, 6)
-            )
+                    cast(
+                        (cast(final_amount * 1000000 as hugeint) * 2000000 + cast(budget_amount * 1000000 as hugeint))
+                        // (2 * cast(budget_amount * 1000000 as hugeint))
+                        as decimal(18, 0)
+                    ) * 0.000001 as decimal(12, 6)
+                )
         end as execution_rate,
         coalesce(abs(loaded_budget_amount - stated_budget_amount) > {{ var('money_tolerance') }}, false) as budget_differs
     from chosen

@@ -14,7 +14,10 @@ unit_figures as (
 
 -- the versioned figures (figures.versioned) of every document, NULL included
 figures_long as (
-    select document_id, figure, value
+    select
+        document_id,
+        figure,
+        value
     from ({{ unit_figures_long('unit_figures') }}) as unit_figures_long
     where is_versioned
 ),
@@ -36,7 +39,7 @@ final as (
         on current_values.document_id = versions.document_id
     inner join figures_long as previous_values
         on previous_values.document_id = versions.previous_document_id
-        and previous_values.figure = current_values.figure
+            and previous_values.figure = current_values.figure
     where not versions.is_duplicate
         and versions.previous_document_id is not null
         and current_values.value is distinct from previous_values.value

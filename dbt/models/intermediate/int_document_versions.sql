@@ -20,7 +20,10 @@ unit_figures as (
 
 -- the versioned figures (figures.versioned) of every document, NULL included
 figures_long as (
-    select document_id, figure, value
+    select
+        document_id,
+        figure,
+        value
     from ({{ unit_figures_long('unit_figures') }}) as unit_figures_long
     where is_versioned
 ),
@@ -113,9 +116,9 @@ final as (
     from numbered
     inner join versions
         on versions.unit_id is not distinct from numbered.unit_id
-        and versions.fiscal_year is not distinct from numbered.fiscal_year
-        and versions.document_kind is not distinct from numbered.document_kind
-        and versions.version_number = numbered.version_number
+            and versions.fiscal_year is not distinct from numbered.fiscal_year
+            and versions.document_kind is not distinct from numbered.document_kind
+            and versions.version_number = numbered.version_number
 )
 
 select * from final

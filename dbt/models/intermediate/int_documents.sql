@@ -32,7 +32,7 @@ placed as (
     from documents
     inner join places
         on starts_with(documents.unit_key, places.name)
-        or (places.level = '省级' and starts_with(documents.unit_key, places.short_name))
+            or (places.level = '省级' and starts_with(documents.unit_key, places.short_name))
     qualify row_number() over (partition by documents.document_id order by length(places.name) desc) = 1
 ),
 

@@ -36,20 +36,31 @@ table_kinds as (
 -- ---------------------------------------------------------------- rules (seed figure_rules)
 -- table rows: a row is matched by its line_item, or (for wage_welfare) by its economic subject code
 table_rules as (
-    select figure, precedence, table_kind, line_item, subject_code, column_key
+    select
+        figure,
+        precedence,
+        table_kind,
+        line_item,
+        subject_code,
+        column_key
     from {{ ref('figure_rules') }}
     where source_kind = 'table'
 ),
 
 -- prose facts: scope NULL = any scope
 prose_rules as (
-    select figure, precedence, fact_key, prose_scope as scope
+    select
+        figure,
+        precedence,
+        fact_key,
+        prose_scope as scope
     from {{ ref('figure_rules') }}
     where source_kind = 'prose'
 ),
 
 three_public_parts as (
-    select * from (values
+    select * from (
+        values
         ('three_public_total'),
         ('three_public_outbound'),
         ('three_public_reception'),
@@ -80,15 +91,15 @@ table_printed as (
     from table_rules
     inner join facts
         on facts.table_kind = table_rules.table_kind
-        and facts.column_key = table_rules.column_key
-        and (
-            facts.line_item = table_rules.line_item
-            or (
-                table_rules.line_item is null
-                and facts.subject_system = 'economic'
-                and facts.subject_code = table_rules.subject_code
+            and facts.column_key = table_rules.column_key
+            and (
+                facts.line_item = table_rules.line_item
+                or (
+                    table_rules.line_item is null
+                    and facts.subject_system = 'economic'
+                    and facts.subject_code = table_rules.subject_code
+                )
             )
-        )
 ),
 
 -- staffing table without a total row: the sum of its rows
@@ -290,7 +301,7 @@ prose_matches as (
     from prose_rules
     inner join prose
         on prose.fact_key = prose_rules.fact_key
-        and (prose_rules.scope is null or prose.scope = prose_rules.scope)
+            and (prose_rules.scope is null or prose.scope = prose_rules.scope)
 ),
 
 prose_candidates as (
@@ -308,7 +319,8 @@ unioned as (
 
 final as (
     select
-        md5(concat_ws('|',
+        md5(concat_ws(
+            '|',
             unioned.document_id, unioned.figure, unioned.source_kind, unioned.precedence,
             unioned.table_id, unioned.column_key, unioned.line_item, unioned.prose_fact_key,
             unioned.prose_scope, unioned.source_location, unioned.value, unioned.derivation
@@ -338,16 +350,17 @@ final as (
         on table_kinds.table_kind = unioned.table_kind
     left join {{ ref('figures') }} as figures
         on figures.figure = unioned.figure
-    cross join lateral (
-        select
-            case
-                when unioned.source_kind = 'prose' then unioned.prose_scope
-                else table_kinds.figure_scope
-            end as source_scope
-    ) as scoped
+    cross join
+        lateral (
+            select
+                case
+                    when unioned.source_kind = 'prose' then unioned.prose_scope
+                    else table_kinds.figure_scope
+                end as source_scope
+        ) as scoped
     left join consistency
         on consistency.document_id = unioned.document_id
-        and consistency.table_id = unioned.table_id
+            and consistency.table_id = unioned.table_id
     -- the same value read twice from one place (two rows of one table mapped to one line item, as a 决算's
     -- “三公” table prints 预算数 and 决算数 rows) is one candidate: candidate_id stays a key whatever a document prints
     qualify row_number() over (partition by candidate_id order by unioned.source_line nulls last) = 1

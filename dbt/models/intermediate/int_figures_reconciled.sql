@@ -19,7 +19,9 @@ documents as (
 
 -- the figures reconciled here, with their value kind (seed figures)
 figures as (
-    select figure, value_kind
+    select
+        figure,
+        value_kind
     from {{ ref('figures') }}
     where reconciled
 ),
@@ -79,8 +81,8 @@ conflicting_values as (
     from chosen
     inner join candidates as other
         on other.document_id = chosen.document_id
-        and other.figure = chosen.figure
-        and other.candidate_id <> chosen.candidate_id
+            and other.figure = chosen.figure
+            and other.candidate_id <> chosen.candidate_id
     where other.is_eligible
         and other.is_comparable
         and chosen.is_comparable
@@ -106,7 +108,7 @@ furthest as (
     from conflicting_values
     inner join chosen
         on chosen.document_id = conflicting_values.document_id
-        and chosen.figure = conflicting_values.figure
+            and chosen.figure = conflicting_values.figure
     group by conflicting_values.document_id, conflicting_values.figure
 ),
 
@@ -144,16 +146,16 @@ final as (
     cross join figures
     left join chosen
         on chosen.document_id = documents.document_id
-        and chosen.figure = figures.figure
+            and chosen.figure = figures.figure
     left join counts
         on counts.document_id = documents.document_id
-        and counts.figure = figures.figure
+            and counts.figure = figures.figure
     left join conflicts
         on conflicts.document_id = documents.document_id
-        and conflicts.figure = figures.figure
+            and conflicts.figure = figures.figure
     left join furthest
         on furthest.document_id = documents.document_id
-        and furthest.figure = figures.figure
+            and furthest.figure = figures.figure
 )
 
 select * from final

@@ -25,7 +25,9 @@ prose as (
 -- the kinds whose function rows can be the document's source, with their rank (a 决算's 支出决算表 /
 -- 一般公共预算财政拨款支出决算表 / 收入决算表 rank as their 预算 counterparts)
 source_kinds as (
-    select table_kind, function_source_rank
+    select
+        table_kind,
+        function_source_rank
     from {{ ref('table_kinds') }}
     where function_source_rank is not null
 ),
@@ -49,7 +51,7 @@ table_subject_rows as (
     from facts
     inner join consistency
         on consistency.document_id = facts.document_id
-        and consistency.table_id = facts.table_id
+            and consistency.table_id = facts.table_id
     inner join source_kinds
         on source_kinds.table_kind = facts.table_kind
     where consistency.is_consistent
@@ -119,7 +121,7 @@ table_rows as (
     from table_subject_rows
     inner join primary_source
         on primary_source.document_id = table_subject_rows.document_id
-        and primary_source.table_id = table_subject_rows.table_id
+            and primary_source.table_id = table_subject_rows.table_id
     where primary_source.source_rank in (1, 2, 3)
 ),
 
@@ -174,7 +176,12 @@ printed as (
 
 -- ---------------------------------------------------------------- derived parents
 source_of_document as (
-    select distinct document_id, source_kind, source_table_kind, table_id from printed
+    select distinct
+        document_id,
+        source_kind,
+        source_table_kind,
+        table_id
+    from printed
 ),
 
 derived_kuan as (
@@ -196,11 +203,21 @@ derived_kuan as (
 ),
 
 all_kuan as (
-    select document_id, subject_code, total_amount, basic_amount, project_amount
+    select
+        document_id,
+        subject_code,
+        total_amount,
+        basic_amount,
+        project_amount
     from printed
     where subject_level = '款'
     union all
-    select document_id, subject_code, total_amount, basic_amount, project_amount
+    select
+        document_id,
+        subject_code,
+        total_amount,
+        basic_amount,
+        project_amount
     from derived_kuan
 ),
 
@@ -214,10 +231,10 @@ derived_lei as (
         count(*) as row_count
     from all_kuan as kuan
     where not exists (
-        select 1 from printed as lei
-        where lei.document_id = kuan.document_id
-            and lei.subject_code = left(kuan.subject_code, 3)
-    )
+            select 1 from printed as lei
+            where lei.document_id = kuan.document_id
+                and lei.subject_code = left(kuan.subject_code, 3)
+        )
     group by kuan.document_id, left(kuan.subject_code, 3)
 ),
 

@@ -23,7 +23,8 @@ prose as (
 ),
 
 class_table_kinds as (
-    select * from (values
+    select * from (
+        values
         ('income_expenditure_summary', 1, 'all'),
         ('expenditure_summary', 2, 'all'),
         ('fiscal_grant_summary', 3, 'fiscal'),
@@ -45,7 +46,7 @@ subject_rows as (
     from facts
     inner join consistency
         on consistency.document_id = facts.document_id
-        and consistency.table_id = facts.table_id
+            and consistency.table_id = facts.table_id
     inner join class_table_kinds
         on class_table_kinds.table_kind = facts.table_kind
     where consistency.is_consistent
@@ -58,12 +59,12 @@ top_level_rows as (
     select subject_rows.*
     from subject_rows
     where not exists (
-        select 1
-        from subject_rows as parent
-        where parent.document_id = subject_rows.document_id
-            and parent.table_id = subject_rows.table_id
-            and parent.subject_code = subject_rows.parent_code
-    )
+            select 1
+            from subject_rows as parent
+            where parent.document_id = subject_rows.document_id
+                and parent.table_id = subject_rows.table_id
+                and parent.subject_code = subject_rows.parent_code
+        )
 ),
 
 table_classes as (
@@ -93,9 +94,14 @@ table_sources as (
 
 -- every 类 any source of the document mentions, so a 类 a table does not print counts as 0 there
 document_classes as (
-    select document_id, class_code from table_classes
+    select
+        document_id,
+        class_code
+    from table_classes
     union
-    select document_id, subject_code as class_code
+    select
+        document_id,
+        subject_code as class_code
     from prose
     where fact_key = 'function_amount' and length(subject_code) = 3
 ),
@@ -118,11 +124,11 @@ table_class_grid as (
         on document_classes.document_id = table_sources.document_id
     left join table_classes
         on table_classes.document_id = table_sources.document_id
-        and table_classes.table_id = table_sources.table_id
-        and table_classes.class_code = document_classes.class_code
+            and table_classes.table_id = table_sources.table_id
+            and table_classes.class_code = document_classes.class_code
     left join {{ ref('stg_tables') }} as tables
         on tables.document_id = table_sources.document_id
-        and tables.table_id = table_sources.table_id
+            and tables.table_id = table_sources.table_id
 ),
 
 prose_classes as (

@@ -25,7 +25,10 @@ checks as (
 ),
 
 firings as (
-    select document_id, table_id, count(*) as firing_count
+    select
+        document_id,
+        table_id,
+        count(*) as firing_count
     from checks
     group by document_id, table_id
 ),
@@ -45,13 +48,15 @@ rows_ as (
 ),
 
 parents as (
-    select distinct parent.document_id, parent.table_id
+    select distinct
+        parent.document_id,
+        parent.table_id
     from rows_ as parent
     inner join rows_ as child
         on child.document_id = parent.document_id
-        and child.table_id = parent.table_id
-        and child.parent_code = parent.subject_code
-        and child.row_index <> parent.row_index
+            and child.table_id = parent.table_id
+            and child.parent_code = parent.subject_code
+            and child.row_index <> parent.row_index
 ),
 
 checkable as (
@@ -61,12 +66,12 @@ checkable as (
         count(*) as fact_rows,
         bool_or(rows_.has_total and rows_.has_part) as has_row_identity,
         bool_or(rows_.line_item in ('table_total', 'expenditure_total', 'income_total', 'three_public_total'))
-            and count(*) > 1 as has_total_line,
+        and count(*) > 1 as has_total_line,
         bool_or(parents.table_id is not null) as has_children
     from rows_
     left join parents
         on parents.document_id = rows_.document_id
-        and parents.table_id = rows_.table_id
+            and parents.table_id = rows_.table_id
     group by rows_.document_id, rows_.table_id
 ),
 
@@ -81,16 +86,17 @@ final as (
         coalesce(checkable.has_row_identity or checkable.has_total_line or checkable.has_children, false)
             as has_checkable_sum,
         coalesce(checkable.fact_rows, 0) = 0
-            or (coalesce(firings.firing_count, 0) = 0
-                and coalesce(checkable.has_row_identity or checkable.has_total_line or checkable.has_children, false))
+        or (
+            coalesce(firings.firing_count, 0) = 0
+            and coalesce(checkable.has_row_identity or checkable.has_total_line or checkable.has_children, false))
             as is_verified
     from tables
     left join firings
         on firings.document_id = tables.document_id
-        and firings.table_id = tables.table_id
+            and firings.table_id = tables.table_id
     left join checkable
         on checkable.document_id = tables.document_id
-        and checkable.table_id = tables.table_id
+            and checkable.table_id = tables.table_id
 )
 
 select * from final

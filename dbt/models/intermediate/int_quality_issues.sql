@@ -31,16 +31,17 @@ documents as (
 ),
 
 held_back as (
-    select 'document held back from the marts (fct_expenditure_by_function, unit_metrics, figure_sources, dim_unit); '
+    select
+        'document held back from the marts (fct_expenditure_by_function, unit_metrics, figure_sources, dim_unit); '
         || 'it stays in raw and quality_issues' as resolution
 ),
 
 unioned as (
     {%- for model in check_models %}
-    select * from {{ ref(model) }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select * from {{ ref(model) }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 
@@ -67,7 +68,8 @@ numbered as (
 
 final as (
     select
-        md5(concat_ws('|',
+        md5(concat_ws(
+            '|',
             numbered.rule, numbered.document_id, numbered.table_id, numbered.figure, numbered.row_key,
             numbered.location, numbered.column_key, numbered.expected, numbered.found, numbered.detail,
             numbered.occurrence

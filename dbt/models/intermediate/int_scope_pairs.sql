@@ -12,29 +12,54 @@ facts as (
     from {{ ref('stg_table_facts') }} as facts
     inner join {{ ref('int_table_consistency') }} as consistency
         on consistency.document_id = facts.document_id
-        and consistency.table_id = facts.table_id
+            and consistency.table_id = facts.table_id
     where consistency.is_consistent
         and facts.column_key = 'total'
 ),
 
 scope_total_sources as (
-    select document_id, 'all' as scope, 1 as source_rank, amount, source_line
+    select
+        document_id,
+        'all' as scope,
+        1 as source_rank,
+        amount,
+        source_line
     from facts
     where table_kind = 'income_expenditure_summary' and line_item = 'expenditure_total'
     union all
-    select document_id, 'all', 2, amount, source_line
+    select
+        document_id,
+        'all',
+        2,
+        amount,
+        source_line
     from facts
     where table_kind = 'expenditure_summary' and line_item = 'table_total'
     union all
-    select document_id, 'fiscal', 1, amount, source_line
+    select
+        document_id,
+        'fiscal',
+        1,
+        amount,
+        source_line
     from facts
     where table_kind = 'fiscal_grant_summary' and line_item = 'expenditure_total'
     union all
-    select document_id, 'gpb', 1, amount, source_line
+    select
+        document_id,
+        'gpb',
+        1,
+        amount,
+        source_line
     from facts
     where table_kind = 'gpb_expenditure' and line_item = 'table_total'
     union all
-    select document_id, scope, 3, value, source_line
+    select
+        document_id,
+        scope,
+        3,
+        value,
+        source_line
     from {{ ref('stg_prose_facts') }}
     where fact_key = 'total_expenditure'
 ),
@@ -54,14 +79,14 @@ final as (
         a.scope as scope_a,
         b.scope as scope_b,
         a.scope = b.scope
-            or (
-                total_a.total is not null and total_b.total is not null
-                and abs(total_a.total - total_b.total) <= {{ var('money_tolerance') }}
-            )
-            or (
-                list_sort([a.scope, b.scope]) = ['fiscal', 'gpb']
-                and (total_a.total is null or total_b.total is null)
-            ) as is_comparable,
+        or (
+            total_a.total is not null and total_b.total is not null
+            and abs(total_a.total - total_b.total) <= {{ var('money_tolerance') }}
+        )
+        or (
+            list_sort([a.scope, b.scope]) = ['fiscal', 'gpb']
+            and (total_a.total is null or total_b.total is null)
+        ) as is_comparable,
         total_a.total as total_a,
         total_b.total as total_b
     from (select distinct document_id from {{ ref('stg_documents') }}) as documents

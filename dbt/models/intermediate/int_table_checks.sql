@@ -69,7 +69,10 @@ cells as (
 ),
 
 table_columns as (
-    select distinct document_id, table_id, column_key
+    select distinct
+        document_id,
+        table_id,
+        column_key
     from facts
     where column_key <> 'completion_rate'  -- a 决算's 完成率 is a ratio per row, never a sum of rows
 ),
@@ -85,9 +88,9 @@ parent_child as (
     from table_rows as parent
     inner join table_rows as child
         on child.document_id = parent.document_id
-        and child.table_id = parent.table_id
-        and child.parent_code = parent.subject_code
-        and child.row_index <> parent.row_index
+            and child.table_id = parent.table_id
+            and child.parent_code = parent.subject_code
+            and child.row_index <> parent.row_index
     where parent.subject_code is not null
 ),
 
@@ -104,12 +107,12 @@ children_sums as (
     from parent_child
     inner join table_columns
         on table_columns.document_id = parent_child.document_id
-        and table_columns.table_id = parent_child.table_id
+            and table_columns.table_id = parent_child.table_id
     left join cells
         on cells.document_id = parent_child.document_id
-        and cells.table_id = parent_child.table_id
-        and cells.row_index = parent_child.child_row
-        and cells.column_key = table_columns.column_key
+            and cells.table_id = parent_child.table_id
+            and cells.row_index = parent_child.child_row
+            and cells.column_key = table_columns.column_key
     group by all
 ),
 
@@ -128,9 +131,9 @@ rule_children as (
     from children_sums
     left join cells
         on cells.document_id = children_sums.document_id
-        and cells.table_id = children_sums.table_id
-        and cells.row_index = children_sums.parent_row
-        and cells.column_key = children_sums.column_key
+            and cells.table_id = children_sums.table_id
+            and cells.row_index = children_sums.parent_row
+            and cells.column_key = children_sums.column_key
     where children_sums.present_terms > 0 or cells.amount is not null
 ),
 
@@ -163,12 +166,12 @@ top_level_sums as (
     from top_level_rows
     inner join table_columns
         on table_columns.document_id = top_level_rows.document_id
-        and table_columns.table_id = top_level_rows.table_id
+            and table_columns.table_id = top_level_rows.table_id
     left join cells
         on cells.document_id = top_level_rows.document_id
-        and cells.table_id = top_level_rows.table_id
-        and cells.row_index = top_level_rows.row_index
-        and cells.column_key = table_columns.column_key
+            and cells.table_id = top_level_rows.table_id
+            and cells.row_index = top_level_rows.row_index
+            and cells.column_key = table_columns.column_key
     group by all
 ),
 
@@ -187,12 +190,12 @@ rule_table_total as (
     from table_rows as total_rows
     inner join top_level_sums
         on top_level_sums.document_id = total_rows.document_id
-        and top_level_sums.table_id = total_rows.table_id
+            and top_level_sums.table_id = total_rows.table_id
     left join cells
         on cells.document_id = total_rows.document_id
-        and cells.table_id = total_rows.table_id
-        and cells.row_index = total_rows.row_index
-        and cells.column_key = top_level_sums.column_key
+            and cells.table_id = total_rows.table_id
+            and cells.row_index = total_rows.row_index
+            and cells.column_key = top_level_sums.column_key
     where total_rows.line_item = 'table_total'
 ),
 
@@ -218,8 +221,8 @@ row_columns as (
     from table_rows
     inner join cells
         on cells.document_id = table_rows.document_id
-        and cells.table_id = table_rows.table_id
-        and cells.row_index = table_rows.row_index
+            and cells.table_id = table_rows.table_id
+            and cells.row_index = table_rows.row_index
     group by all
 ),
 
@@ -241,16 +244,29 @@ rule_total_basic_project as (
         row_columns.table_id,
         row_columns.row_index,
         'total' as column_key,
-        coalesce(coalesce(c_basic, case when c_personnel is not null or c_public is not null then coalesce(c_personnel, 0) + coalesce(c_public, 0) end), 0)
-            + coalesce(c_project, 0) + coalesce(c_reserve, 0) + coalesce(c_business, 0)
-            + coalesce(c_remit_upward, 0) + coalesce(c_subsidy_subordinate, 0) as expected,
+        coalesce(
+            coalesce(
+                c_basic,
+                case
+                    when c_personnel is not null or c_public is not null then coalesce(c_personnel, 0) + coalesce(c_public, 0)
+                end
+            ),
+            0
+        )
+        + coalesce(c_project, 0) + coalesce(c_reserve, 0) + coalesce(c_business, 0)
+        + coalesce(c_remit_upward, 0) + coalesce(c_subsidy_subordinate, 0) as expected,
         coalesce(c_total, 0) as found,
         (c_basic is not null or c_personnel is not null or c_public is not null)::int
-            + (c_project is not null)::int + (c_reserve is not null)::int
-            + (c_business is not null)::int + (c_remit_upward is not null)::int
-            + (c_subsidy_subordinate is not null)::int as term_count,
-        concat_ws(' + ',
-            case when c_basic is not null then 'basic' when c_personnel is not null or c_public is not null then 'personnel + public' end,
+        + (c_project is not null)::int + (c_reserve is not null)::int
+        + (c_business is not null)::int + (c_remit_upward is not null)::int
+        + (c_subsidy_subordinate is not null)::int as term_count,
+        concat_ws(
+            ' + ',
+            case
+                when c_basic is not null then 'basic' when
+                    c_personnel is not null or c_public is not null
+                    then 'personnel + public'
+            end,
             case when c_project is not null then 'project' end,
             case when c_reserve is not null then 'reserve' end,
             case when c_business is not null then 'business' end,
@@ -260,7 +276,7 @@ rule_total_basic_project as (
     from row_columns
     inner join table_has_column
         on table_has_column.document_id = row_columns.document_id
-        and table_has_column.table_id = row_columns.table_id
+            and table_has_column.table_id = row_columns.table_id
     where table_has_column.has_total
         and (c_basic is not null or c_project is not null)
 ),
@@ -286,17 +302,20 @@ rule_basic_personnel_public as (
             0
         ) as found,
         (c_personnel is not null)::int + (c_public is not null)::int as term_count,
-        concat_ws(' + ',
+        concat_ws(
+            ' + ',
             case when c_personnel is not null then 'personnel' end,
             case when c_public is not null then 'public' end
         ) as terms
     from row_columns
     inner join table_has_column
         on table_has_column.document_id = row_columns.document_id
-        and table_has_column.table_id = row_columns.table_id
+            and table_has_column.table_id = row_columns.table_id
     where (c_personnel is not null or c_public is not null)
-        and (table_has_column.has_basic
-            or (row_columns.table_kind = 'gpb_basic_expenditure' and table_has_column.has_total))
+        and (
+            table_has_column.has_basic
+            or (row_columns.table_kind = 'gpb_basic_expenditure' and table_has_column.has_total)
+        )
 ),
 
 -- ---------------------------------------------------------------- 决算 基本支出表: 人员经费合计 / 公用经费合计
@@ -332,17 +351,17 @@ basic_block_sums as (
     from basic_totals
     inner join top_level_rows
         on top_level_rows.document_id = basic_totals.document_id
-        and top_level_rows.table_id = basic_totals.table_id
-        and top_level_rows.row_index > basic_totals.block_start
-        and top_level_rows.row_index < basic_totals.row_index
+            and top_level_rows.table_id = basic_totals.table_id
+            and top_level_rows.row_index > basic_totals.block_start
+            and top_level_rows.row_index < basic_totals.row_index
     inner join table_columns
         on table_columns.document_id = basic_totals.document_id
-        and table_columns.table_id = basic_totals.table_id
+            and table_columns.table_id = basic_totals.table_id
     left join cells
         on cells.document_id = basic_totals.document_id
-        and cells.table_id = basic_totals.table_id
-        and cells.row_index = top_level_rows.row_index
-        and cells.column_key = table_columns.column_key
+            and cells.table_id = basic_totals.table_id
+            and cells.row_index = top_level_rows.row_index
+            and cells.column_key = table_columns.column_key
     group by all
 ),
 
@@ -379,9 +398,9 @@ rule_final_basic_totals as (
     from basic_block_sums
     left join cells
         on cells.document_id = basic_block_sums.document_id
-        and cells.table_id = basic_block_sums.table_id
-        and cells.row_index = basic_block_sums.row_index
-        and cells.column_key = basic_block_sums.column_key
+            and cells.table_id = basic_block_sums.table_id
+            and cells.row_index = basic_block_sums.row_index
+            and cells.column_key = basic_block_sums.column_key
     where basic_block_sums.present_terms > 0 or cells.amount is not null
 
     union all
@@ -443,21 +462,24 @@ rule_three_public as (
         total_row as row_index,
         column_key,
         coalesce(c_outbound, 0) + coalesce(c_reception, 0)
-            + coalesce(c_vehicle, coalesce(c_purchase, 0) + coalesce(c_operation, 0)) as expected,
+        + coalesce(c_vehicle, coalesce(c_purchase, 0) + coalesce(c_operation, 0)) as expected,
         c_total as found,
         (c_outbound is not null)::int + (c_reception is not null)::int
-            + case
-                when c_vehicle is not null then 1
-                else (c_purchase is not null)::int + (c_operation is not null)::int
-            end as term_count,
-        concat_ws(' + ',
+        + case
+            when c_vehicle is not null then 1
+            else (c_purchase is not null)::int + (c_operation is not null)::int
+        end as term_count,
+        concat_ws(
+            ' + ',
             case when c_outbound is not null then 'outbound' end,
             case when c_reception is not null then 'reception' end,
             case
                 when c_vehicle is not null then 'vehicle'
-                else concat_ws(' + ',
-                    case when c_purchase is not null then 'vehicle_purchase' end,
-                    case when c_operation is not null then 'vehicle_operation' end)
+                else concat_ws(
+                        ' + ',
+                        case when c_purchase is not null then 'vehicle_purchase' end,
+                        case when c_operation is not null then 'vehicle_operation' end
+                    )
             end
         ) as terms
     from three_public_columns
@@ -475,7 +497,8 @@ rule_three_public as (
         coalesce(c_purchase, 0) + coalesce(c_operation, 0) as expected,
         c_vehicle as found,
         (c_purchase is not null)::int + (c_operation is not null)::int as term_count,
-        concat_ws(' + ',
+        concat_ws(
+            ' + ',
             case when c_purchase is not null then 'vehicle_purchase' end,
             case when c_operation is not null then 'vehicle_operation' end
         ) as terms
@@ -503,9 +526,9 @@ summary_columns as (
         min(facts.row_index) filter (where facts.line_item = 'expenditure_total') as grand_total_row
     from facts
     where facts.table_kind in (
-        'income_expenditure_summary', 'fiscal_grant_summary', 'final_income_expenditure_summary',
-        'final_fiscal_grant_summary'
-    )
+            'income_expenditure_summary', 'fiscal_grant_summary', 'final_income_expenditure_summary',
+            'final_fiscal_grant_summary'
+        )
     group by facts.document_id, facts.table_id, facts.column_key
 ),
 
@@ -525,7 +548,7 @@ rule_summary_classes as (
         class_count + case when c_current_total is null and c_carry_out is not null then 1 else 0 end
             as term_count,
         class_codes
-            || case when c_current_total is null and c_carry_out is not null then ' + 结转下年' else '' end
+        || case when c_current_total is null and c_carry_out is not null then ' + 结转下年' else '' end
             as terms
     from summary_columns
     where class_count > 0
@@ -575,7 +598,10 @@ summary_balances as (
         min(row_index) filter (where line_item = 'opening_balance') as opening_row
     from line_item_cells
     inner join (
-        select distinct document_id, table_id from facts
+        select distinct
+            document_id,
+            table_id
+        from facts
         where table_kind in ('final_income_expenditure_summary', 'final_fiscal_grant_summary')
     ) as final_summaries using (document_id, table_id)
     where line_item_cells.column_key = 'total'
@@ -594,8 +620,8 @@ fund_rows as (
     from table_rows
     inner join cells
         on cells.document_id = table_rows.document_id
-        and cells.table_id = table_rows.table_id
-        and cells.row_index = table_rows.row_index
+            and cells.table_id = table_rows.table_id
+            and cells.row_index = table_rows.row_index
     where table_rows.table_kind in ('final_gov_fund', 'final_state_capital')
     group by all
 ),
@@ -710,8 +736,8 @@ evaluated as (
     from all_checks
     inner join table_rows
         on table_rows.document_id = all_checks.document_id
-        and table_rows.table_id = all_checks.table_id
-        and table_rows.row_index = all_checks.row_index
+            and table_rows.table_id = all_checks.table_id
+            and table_rows.row_index = all_checks.row_index
 )
 
 select *

@@ -39,10 +39,10 @@ final as (
     from tables
     left join firings
         on firings.document_id = tables.document_id
-        and firings.table_id = tables.table_id
+            and firings.table_id = tables.table_id
     left join ocr_tables
         on ocr_tables.document_id = tables.document_id
-        and ocr_tables.table_id = tables.table_id
+            and ocr_tables.table_id = tables.table_id
 )
 
 select * from final

@@ -6,31 +6,56 @@
 with
 
 codes as (
-    select code_type, code, label_zh, label_en from {{ ref('codes') }}
+    select
+        code_type,
+        code,
+        label_zh,
+        label_en
+    from {{ ref('codes') }}
 ),
 
 table_kinds as (
-    select 'table_kind' as code_type, table_kind as code, name_zh as label_zh, name_en as label_en
+    select
+        'table_kind' as code_type,
+        table_kind as code,
+        name_zh as label_zh,
+        name_en as label_en
     from {{ ref('table_kinds') }}
 ),
 
 rules as (
-    select 'quality_rule' as code_type, rule as code, rule as label_zh, description as label_en
+    select
+        'quality_rule' as code_type,
+        rule as code,
+        rule as label_zh,
+        description as label_en
     from {{ ref('quality_rules') }}
 ),
 
 function_subjects as (
-    select 'function_subject' as code_type, code, name as label_zh, cast(null as varchar) as label_en
+    select
+        'function_subject' as code_type,
+        code,
+        name as label_zh,
+        cast(null as varchar) as label_en
     from {{ ref('function_subjects') }}
 ),
 
 economic_subjects as (
-    select 'economic_subject' as code_type, code, name as label_zh, cast(null as varchar) as label_en
+    select
+        'economic_subject' as code_type,
+        code,
+        name as label_zh,
+        cast(null as varchar) as label_en
     from {{ ref('economic_subjects') }}
 ),
 
 divisions as (
-    select 'admin_division' as code_type, code, name as label_zh, cast(null as varchar) as label_en
+    select
+        'admin_division' as code_type,
+        code,
+        name as label_zh,
+        cast(null as varchar) as label_en
     from {{ ref('admin_divisions') }}
 ),
 

@@ -1,4 +1,5 @@
--- One row per budget unit (预算单位), keyed by unit_id (the same across years and files), seen in the published documents (a document held back by an error issue does
+-- One row per budget unit (预算单位), keyed by unit_id (the same across years and files), seen in the published
+-- documents (a document held back by an error issue does
 -- not count: its year or unit may be the very thing that is wrong).
 
 with
@@ -6,8 +7,8 @@ with
 documents as (
     select * from {{ ref('int_documents') }}
     where document_id in (
-        select document_id from {{ ref('int_documents_publishable') }} where is_publishable
-    )
+            select document_id from {{ ref('int_documents_publishable') }} where is_publishable
+        )
 ),
 
 final as (

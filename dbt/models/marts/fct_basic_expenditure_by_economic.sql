@@ -13,11 +13,20 @@ facts as (
 ),
 
 published as (
-    select document_id, unit_id, unit_name, fiscal_year, document_kind from {{ ref('unit_metrics') }}
+    select
+        document_id,
+        unit_id,
+        unit_name,
+        fiscal_year,
+        document_kind
+    from {{ ref('unit_metrics') }}
 ),
 
 subjects as (
-    select code, name from {{ ref('economic_subjects') }}
+    select
+        code,
+        name
+    from {{ ref('economic_subjects') }}
 ),
 
 basic_tables as (
@@ -40,7 +49,7 @@ cells as (
     from facts
     inner join basic_tables
         on basic_tables.document_id = facts.document_id
-        and basic_tables.table_id = facts.table_id
+            and basic_tables.table_id = facts.table_id
     where facts.subject_system = 'economic'
         and facts.subject_code is not null
 ),

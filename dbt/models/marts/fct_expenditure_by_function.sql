@@ -17,7 +17,10 @@ publishable as (
 ),
 
 subjects as (
-    select code, name from {{ ref('function_subjects') }}
+    select
+        code,
+        name
+    from {{ ref('function_subjects') }}
 ),
 
 final as (

@@ -1,5 +1,6 @@
 -- One row per document × key figure that has a value: the value used and where it was read, so a dashboard
--- can link each figure to its page/line (source_file / source_page / source_line: provenance.sql).  Documents with an error issue are held back (int_documents_publishable).
+-- can link each figure to its page/line (source_file / source_page / source_line: provenance.sql).  Documents
+-- with an error issue are held back (int_documents_publishable).
 
 with
 
@@ -12,7 +13,14 @@ publishable as (
 ),
 
 documents as (
-    select document_id, unit_id, unit_name, fiscal_year, document_kind, file_name from {{ ref('int_documents') }}
+    select
+        document_id,
+        unit_id,
+        unit_name,
+        fiscal_year,
+        document_kind,
+        file_name
+    from {{ ref('int_documents') }}
 ),
 
 final as (

@@ -13,7 +13,12 @@ publishable as (
 ),
 
 documents as (
-    select document_id, unit_id, document_kind, file_name from {{ ref('int_documents') }}
+    select
+        document_id,
+        unit_id,
+        document_kind,
+        file_name
+    from {{ ref('int_documents') }}
 ),
 
 final as (

@@ -23,7 +23,9 @@ publishable as (
 
 -- a 单位预算 whose department's 部门预算 of the same year is also published: already inside that total
 departments_loaded as (
-    select documents.unit_name, documents.fiscal_year
+    select
+        documents.unit_name,
+        documents.fiscal_year
     from documents
     inner join publishable
         on publishable.document_id = documents.document_id
@@ -99,12 +101,12 @@ final as (
         case
             when unit_figures.share_208 is not null
                 then cast(
-                    cast(1 as decimal(12, 6)) - (
-                        coalesce(unit_figures.share_208, 0)
-                        + coalesce(unit_figures.share_210, 0)
-                        + coalesce(unit_figures.share_221, 0)
-                    ) as decimal(12, 6)
-                )
+                        cast(1 as decimal(12, 6)) - (
+                            coalesce(unit_figures.share_208, 0)
+                            + coalesce(unit_figures.share_210, 0)
+                            + coalesce(unit_figures.share_221, 0)
+                        ) as decimal(12, 6)
+                    )
         end as share_other,
 
         -- quality
@@ -126,8 +128,8 @@ final as (
     left join departments_loaded
         on {{ unit_key('departments_loaded.unit_name') }}
             = {{ unit_key('coalesce(documents.department_name, documents.unit_name)') }}
-        and departments_loaded.fiscal_year = documents.fiscal_year
-        and documents.scope = '单位'
+            and departments_loaded.fiscal_year = documents.fiscal_year
+            and documents.scope = '单位'
     where publishable.is_publishable
 )
 

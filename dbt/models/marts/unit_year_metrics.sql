@@ -15,13 +15,20 @@ chosen as (
     select *
     from metrics
     qualify row_number() over (
-        partition by unit_id, fiscal_year, document_kind
-        order by quality_issue_count, document_id
-    ) = 1
+            partition by unit_id, fiscal_year, document_kind
+            order by quality_issue_count, document_id
+        ) = 1
 ),
 
 long as (
-    select unit_id, unit_name, fiscal_year, document_kind, document_id, figure, value
+    select
+        unit_id,
+        unit_name,
+        fiscal_year,
+        document_kind,
+        document_id,
+        figure,
+        value
     from chosen
     unpivot (value for figure in (
         total_expenditure, expenditure_208, expenditure_210, expenditure_221, basic_expenditure, project_expenditure,
@@ -38,9 +45,9 @@ with_previous as (
     from long as current_year
     left join long as previous_year
         on previous_year.unit_id = current_year.unit_id
-        and previous_year.document_kind = current_year.document_kind
-        and previous_year.figure = current_year.figure
-        and previous_year.fiscal_year = current_year.fiscal_year - 1
+            and previous_year.document_kind = current_year.document_kind
+            and previous_year.figure = current_year.figure
+            and previous_year.fiscal_year = current_year.fiscal_year - 1
 ),
 
 final as (
@@ -58,13 +65,15 @@ final as (
         case
             when value is null or previous_value is null or previous_value = 0 then null
             else cast(
-                cast(
-                    (cast((value - previous_value) * 1000000 as hugeint) * 2000000
-                        + sign(value - previous_value) * cast(abs(previous_value) * 1000000 as hugeint))
-                    // (2 * cast(previous_value * 1000000 as hugeint))
-                    as decimal(18, 0)
-                ) * 0.000001 as decimal(12, 6)
-            )
+                    cast(
+                        (
+                            cast((value - previous_value) * 1000000 as hugeint) * 2000000
+                            + sign(value - previous_value) * cast(abs(previous_value) * 1000000 as hugeint)
+                        )
+                        // (2 * cast(previous_value * 1000000 as hugeint))
+                        as decimal(18, 0)
+                    ) * 0.000001 as decimal(12, 6)
+                )
         end as change_rate
     from with_previous
 )

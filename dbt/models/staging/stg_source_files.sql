@@ -12,7 +12,9 @@ documents as (
 ),
 
 tables_per_file as (
-    select document_id, count(*) as table_count
+    select
+        document_id,
+        count(*) as table_count
     from {{ source('raw', 'tables') }}
     group by document_id
 ),
@@ -44,8 +46,8 @@ table_files as (
     from keyed
     where table_count > 0
     qualify row_number() over (
-        partition by unit_key, fiscal_year, document_kind order by table_count desc, source_document_id
-    ) = 1
+            partition by unit_key, fiscal_year, document_kind order by table_count desc, source_document_id
+        ) = 1
 ),
 
 assigned as (
@@ -58,8 +60,8 @@ assigned as (
     from keyed
     left join table_files
         on table_files.unit_key = keyed.unit_key
-        and table_files.fiscal_year = keyed.fiscal_year
-        and table_files.document_kind = keyed.document_kind
+            and table_files.fiscal_year = keyed.fiscal_year
+            and table_files.document_kind = keyed.document_kind
 ),
 
 final as (

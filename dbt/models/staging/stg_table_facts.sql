@@ -37,7 +37,8 @@ renamed as (
         cast(source_page as integer) as source_page,
         {{ file_location(source_location('source_line', 'source_page'), 'files') }} as source_location,
         raw_text,
-        coalesce(source_method, 'text') as source_method  -- text | pdf | ocr: an 'ocr' fact reaches the marts only from a verified table
+        -- text | pdf | ocr: an 'ocr' fact reaches the marts only from a verified table
+        coalesce(source_method, 'text') as source_method
 
     from source
     inner join files

@@ -18,12 +18,12 @@ holds as (
     from {{ control.include(database=false) }}
     group by document_id
     {%- else %}
-    select
-        cast(null as varchar) as document_id,
-        cast(null as varchar) as tests,
-        cast(null as varchar) as tested_models,
-        cast(null as integer) as failing_rows
-    where false
+        select
+            cast(null as varchar) as document_id,
+            cast(null as varchar) as tests,
+            cast(null as varchar) as tested_models,
+            cast(null as integer) as failing_rows
+        where false
     {%- endif %}
 ),
 

@@ -17,7 +17,7 @@ changes as (
         count(*) as changed_count,
         string_agg(
             figure || ' ' || coalesce({{ fmt_amount('previous_value') }}, '—') || ' → '
-                || coalesce({{ fmt_amount('value') }}, '—'),
+            || coalesce({{ fmt_amount('value') }}, '—'),
             '; ' order by figure
         ) as changed
     from {{ ref('int_document_version_changes') }}
@@ -30,12 +30,12 @@ superseded_firings as (
         versions.document_id,
         versions.file_names as location,
         'version ' || versions.version_number || ' of ' || versions.version_count || ' of ' || versions.unit_name
-            || ' ' || versions.fiscal_year || ' ' || versions.document_kind || ': superseded by '
-            || versions.superseded_by || ' (' || newer.file_names || ', first seen '
-            || strftime(newer.first_seen_at, '%Y-%m-%d %H:%M:%S') || '); changed: '
-            || coalesce(changes.changed, 'none') as detail,
+        || ' ' || versions.fiscal_year || ' ' || versions.document_kind || ': superseded by '
+        || versions.superseded_by || ' (' || newer.file_names || ', first seen '
+        || strftime(newer.first_seen_at, '%Y-%m-%d %H:%M:%S') || '); changed: '
+        || coalesce(changes.changed, 'none') as detail,
         'superseded: held back from the marts; ' || versions.superseded_by
-            || ' is published; both versions in marts.document_history' as resolution
+        || ' is published; both versions in marts.document_history' as resolution
     from versions
     inner join versions as newer
         on newer.document_id = versions.superseded_by
@@ -50,8 +50,8 @@ duplicate_firings as (
         versions.document_id,
         versions.file_names as location,
         versions.unit_name || ' ' || versions.fiscal_year || ' ' || versions.document_kind
-            || ': other bytes, same key figures as ' || versions.duplicate_of || ' (' || original.file_names
-            || ')' as detail,
+        || ': other bytes, same key figures as ' || versions.duplicate_of || ' (' || original.file_names
+        || ')' as detail,
         'duplicate: not counted; ' || versions.duplicate_of || ' stands for both' as resolution
     from versions
     inner join versions as original

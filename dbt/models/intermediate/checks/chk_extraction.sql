@@ -23,7 +23,7 @@ confirmed_by_sibling as (
     from warnings
     inner join {{ ref('stg_source_files') }} as siblings
         on siblings.document_id = warnings.document_id
-        and siblings.source_document_id <> warnings.source_document_id
+            and siblings.source_document_id <> warnings.source_document_id
     where warnings.warning_kind = 'identity_from_file_name'
         and siblings.unit_name_source not in ('file_name', 'metadata_title')
     group by warnings.source_document_id

@@ -28,7 +28,7 @@ conflicts as (
         case when value_kind = 'headcount' then 0 else {{ var('money_tolerance') }} end as tolerance,
         case when value_kind = 'headcount' then '人' else '万元' end as value_unit,
         figure || ': ' || {{ fmt_amount('value') }} || ' from ' || source_description
-            || '; also stated: ' || conflict_detail as detail,
+        || '; also stated: ' || conflict_detail as detail,
         'used ' || source_description || ' by precedence; other values: ' || conflict_detail as resolution
     from figures
     where has_conflict

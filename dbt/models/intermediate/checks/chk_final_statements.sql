@@ -13,7 +13,9 @@
 with
 
 final_documents as (
-    select document_id, fiscal_year
+    select
+        document_id,
+        fiscal_year
     from {{ ref('stg_documents') }}
     where document_kind like '%决算'
 ),
@@ -33,24 +35,28 @@ statement_figures as (
         rates.source_location,
         rates.sentence,
         max(finals.value) as final,
-        max(budgets.value) filter (where budgets.fact_key in ('execution_budget', regexp_replace(rates.fact_key,
-            '_rate$', '_budget'))) as budget,
+        max(budgets.value) filter (where budgets.fact_key in ('execution_budget', regexp_replace(
+            rates.fact_key,
+            '_rate$', '_budget'
+        ))) as budget,
         max(budgets.value) filter (where budgets.fact_key = 'execution_budget_adjusted') as budget_adjusted
     from final_prose as rates
     inner join final_prose as finals
         on finals.document_id = rates.document_id
-        and finals.sentence = rates.sentence
-        and finals.subject_code is not distinct from rates.subject_code
-        and finals.fact_key = case
-            when rates.fact_key = 'execution_rate' then 'execution_final'
-            else regexp_replace(rates.fact_key, '_rate$', '')
-        end
+            and finals.sentence = rates.sentence
+            and finals.subject_code is not distinct from rates.subject_code
+            and finals.fact_key = case
+                when rates.fact_key = 'execution_rate' then 'execution_final'
+                else regexp_replace(rates.fact_key, '_rate$', '')
+            end
     left join final_prose as budgets
         on budgets.document_id = rates.document_id
-        and budgets.sentence = rates.sentence
-        and budgets.subject_code is not distinct from rates.subject_code
-        and budgets.fact_key in ('execution_budget', 'execution_budget_adjusted',
-            regexp_replace(rates.fact_key, '_rate$', '_budget'))
+            and budgets.sentence = rates.sentence
+            and budgets.subject_code is not distinct from rates.subject_code
+            and budgets.fact_key in (
+                'execution_budget', 'execution_budget_adjusted',
+                regexp_replace(rates.fact_key, '_rate$', '_budget')
+            )
     where rates.fact_key = 'execution_rate' or rates.fact_key like 'three_public%_rate'
     group by all
 ),
@@ -65,7 +71,6 @@ rate_checks as (
     where coalesce(budget, 0) <> 0 or coalesce(budget_adjusted, 0) <> 0
 ),
 
-
 rate_firings as (
     select
         'completion_rate_stated' as rule,
@@ -78,9 +83,9 @@ rate_firings as (
         rate_tolerance as tolerance,
         '%' as value_unit,
         fact_key || coalesce(' ' || subject_code, '') || ': printed ' || {{ fmt_amount('printed') }}
-            || '%; 决算 ' || {{ fmt_amount('final') }} || ' ÷ 预算 ' || coalesce({{ fmt_amount('budget') }}, '–')
-            || coalesce(' (全年 ' || {{ fmt_amount('budget_adjusted') }} || ')', '') || ' = '
-            || coalesce({{ fmt_amount('round(computed, 4)') }}, '–') || '%' as detail,
+        || '%; 决算 ' || {{ fmt_amount('final') }} || ' ÷ 预算 ' || coalesce({{ fmt_amount('budget') }}, '–')
+        || coalesce(' (全年 ' || {{ fmt_amount('budget_adjusted') }} || ')', '') || ' = '
+        || coalesce({{ fmt_amount('round(computed, 4)') }}, '–') || '%' as detail,
         'flagged; budget_execution computes the rate from the figures' as resolution
     from rate_checks
     where not coalesce(abs(computed - printed) <= rate_tolerance, false)
@@ -113,23 +118,24 @@ direction_statements as (
     from final_prose as directions
     inner join final_prose as budgets
         on budgets.document_id = directions.document_id
-        and strpos(budgets.sentence, directions.sentence) > 0
-        and (
-            (budgets.subject_code is not distinct from directions.subject_code
-                and budgets.fact_key in ('execution_budget', 'execution_budget_adjusted'))
-            or budgets.fact_key = directions.subject_code || '_budget'
-        )
+            and strpos(budgets.sentence, directions.sentence) > 0
+            and (
+                (
+                    budgets.subject_code is not distinct from directions.subject_code
+                    and budgets.fact_key in ('execution_budget', 'execution_budget_adjusted')
+                )
+                or budgets.fact_key = directions.subject_code || '_budget'
+            )
     inner join final_prose as finals
         on finals.document_id = directions.document_id
-        and finals.sentence = budgets.sentence
-        and (
-            (finals.subject_code is not distinct from directions.subject_code and finals.fact_key = 'execution_final')
-            or finals.fact_key = directions.subject_code
-        )
+            and finals.sentence = budgets.sentence
+            and (
+                (finals.subject_code is not distinct from directions.subject_code and finals.fact_key = 'execution_final')
+                or finals.fact_key = directions.subject_code
+            )
     where directions.fact_key in ('execution_stated_above', 'execution_stated_below', 'execution_stated_equal')
     group by all
 ),
-
 
 direction_firings as (
     select
@@ -143,8 +149,8 @@ direction_firings as (
         0 as tolerance,
         'sign' as value_unit,
         coalesce(subject_code, 'total') || ': “' || left(sentence, 40) || '…” says 决算 '
-            || case stated_sign when 1 then '>' when -1 then '<' else '=' end || ' 预算, but 决算 '
-            || {{ fmt_amount('final') }} || ' vs 预算 ' || {{ fmt_amount('budget') }} as detail,
+        || case stated_sign when 1 then '>' when -1 then '<' else '=' end || ' 预算, but 决算 '
+        || {{ fmt_amount('final') }} || ' vs 预算 ' || {{ fmt_amount('budget') }} as detail,
         'flagged; the figures are used, the stated direction is not' as resolution
     from direction_statements
     where stated_sign <> sign(final - budget)
@@ -170,7 +176,7 @@ stated_year_firings as (
         0 as tolerance,
         '年' as value_unit,
         'the 决算 of ' || final_documents.fiscal_year || ' names ' || cast(final_prose.value as integer)
-            || ': “' || left(final_prose.sentence, 80) || '”' as detail,
+        || ': “' || left(final_prose.sentence, 80) || '”' as detail,
         'flagged; the fiscal year of the document identity is kept' as resolution
     from final_prose
     inner join final_documents using (document_id)

@@ -23,7 +23,9 @@ tables as (
 ),
 
 final_documents as (
-    select document_id, fiscal_year
+    select
+        document_id,
+        fiscal_year
     from {{ ref('stg_documents') }}
     where document_kind like '%决算'
 ),
@@ -35,7 +37,8 @@ final_prose as (
 ),
 
 final_kinds as (
-    select * from (values
+    select * from (
+        values
         ('final_income_expenditure_summary', '收入支出决算总表'),
         ('final_income', '收入决算表'),
         ('final_expenditure', '支出决算表'),
@@ -47,7 +50,6 @@ final_kinds as (
         ('final_state_capital', '国有资本经营预算财政拨款收入支出决算表')
     ) as kinds (table_kind, title)
 ),
-
 
 missing_table_firings as (
     select
@@ -65,10 +67,10 @@ missing_table_firings as (
     from final_documents
     cross join final_kinds
     where not exists (
-        select 1 from tables
-        where tables.document_id = final_documents.document_id
-            and tables.table_kind = final_kinds.table_kind
-    )
+            select 1 from tables
+            where tables.document_id = final_documents.document_id
+                and tables.table_kind = final_kinds.table_kind
+        )
 ),
 
 missing_table_issues as (
@@ -81,7 +83,8 @@ missing_table_issues as (
 ),
 
 final_prose_table_pairs as (
-    select * from (values
+    select * from (
+        values
         ('grand_total', 'all', 'final_income_expenditure_summary', 'income_total'),
         ('grand_total', 'fiscal', 'final_fiscal_grant_summary', 'income_total'),
         ('income_current_total', 'all', 'final_income_expenditure_summary', 'income_current_total'),
@@ -103,7 +106,6 @@ final_table_values as (
     group by facts.document_id, facts.table_id, facts.table_kind, facts.line_item
 ),
 
-
 final_prose_firings as (
     select
         'final_prose_vs_table' as rule,
@@ -118,18 +120,18 @@ final_prose_firings as (
         {{ var('money_tolerance') }} as tolerance,
         '万元' as value_unit,
         final_prose.fact_key || ' (' || final_prose.scope || '): prose ' || {{ fmt_amount('final_prose.value') }}
-            || ' (“' || left(final_prose.sentence, 60) || '”) vs ' || pairs.table_kind || ' ' || pairs.line_item
-            || ' ' || {{ fmt_amount('final_table_values.amount') }} || ' (' || final_table_values.source_location
-            || ')' as detail,
+        || ' (“' || left(final_prose.sentence, 60) || '”) vs ' || pairs.table_kind || ' ' || pairs.line_item
+        || ' ' || {{ fmt_amount('final_table_values.amount') }} || ' (' || final_table_values.source_location
+        || ')' as detail,
         'flagged; the table value is used' as resolution
     from final_prose
     inner join final_prose_table_pairs as pairs
         on pairs.fact_key = final_prose.fact_key
-        and pairs.scope = final_prose.scope
+            and pairs.scope = final_prose.scope
     inner join final_table_values
         on final_table_values.document_id = final_prose.document_id
-        and final_table_values.table_kind = pairs.table_kind
-        and final_table_values.line_item = pairs.line_item
+            and final_table_values.table_kind = pairs.table_kind
+            and final_table_values.line_item = pairs.line_item
     where abs(final_prose.value - final_table_values.amount) > {{ var('money_tolerance') }}
 ),
 
@@ -152,12 +154,11 @@ three_public_table_budget as (
     inner join final_documents using (document_id)
     left join facts
         on facts.document_id = tables.document_id
-        and facts.table_id = tables.table_id
-        and facts.column_key = 'budget'
+            and facts.table_id = tables.table_id
+            and facts.column_key = 'budget'
     where tables.table_kind = 'final_three_public'
     group by tables.document_id, tables.table_id, tables.source_location
 ),
-
 
 three_public_budget_firings as (
     select
@@ -174,7 +175,7 @@ three_public_budget_firings as (
         {{ var('money_tolerance') }} as tolerance,
         '万元' as value_unit,
         '“三公” 年初预算: prose ' || {{ fmt_amount('final_prose.value') }} || ' vs the 预算数 of the “三公” 决算表 ('
-            || three_public_table_budget.source_location || ') ' || {{ fmt_amount('three_public_table_budget.budget') }}
+        || three_public_table_budget.source_location || ') ' || {{ fmt_amount('three_public_table_budget.budget') }}
             as detail,
         'flagged; budget_execution takes the table''s 预算数 where it prints one, else the prose' as resolution
     from final_prose
@@ -204,9 +205,9 @@ loaded_budget_firings as (
         {{ var('money_tolerance') }} as tolerance,
         '万元' as value_unit,
         figure || ': the 决算 states 预算数 ' || {{ fmt_amount('stated_budget_amount') }} || ', the loaded 预算 ('
-            || budget_document_id || ') ' || {{ fmt_amount('loaded_budget_amount') }} as detail,
+        || budget_document_id || ') ' || {{ fmt_amount('loaded_budget_amount') }} as detail,
         'budget_execution uses the loaded 预算 (' || budget_document_id || '); the 决算''s own 预算数 is the '
-            || 'adjusted budget' as resolution
+        || 'adjusted budget' as resolution
     from {{ ref('int_budget_execution') }}
     where budget_differs
 ),

@@ -48,19 +48,27 @@ table_pairs as (
     from table_sources as b
     inner join sources as p
         on p.document_id = b.document_id
-        and p.class_code = b.class_code
-        and not (p.table_id = b.table_id and p.table_kind = b.table_kind)
+            and p.class_code = b.class_code
+            and not (p.table_id = b.table_id and p.table_kind = b.table_kind)
     inner join scope_pairs
         on scope_pairs.document_id = b.document_id
-        and scope_pairs.scope_a = b.scope
-        and scope_pairs.scope_b = p.scope
+            and scope_pairs.scope_a = b.scope
+            and scope_pairs.scope_b = p.scope
     where b.is_printed or p.is_printed
 ),
 
 -- how many sources (b included) agree with b
 table_agreement as (
     select
-        document_id, class_code, table_id, table_kind, source_rank, scope, amount, term_count, source_location,
+        document_id,
+        class_code,
+        table_id,
+        table_kind,
+        source_rank,
+        scope,
+        amount,
+        term_count,
+        source_location,
         is_printed,
         1 + count(*) filter (where agrees) as agree_count
     from table_pairs
@@ -99,17 +107,17 @@ class_table_vs_table as (
         table_agreement.amount as found,
         table_agreement.term_count,
         '类 ' || table_agreement.class_code || ': ' || table_agreement.table_kind || ' (' || table_agreement.scope
-            || ', ' || table_agreement.source_location || ') '
-            || {{ fmt_amount('table_agreement.amount') }}
-            || case when table_agreement.is_printed then '' else ' (not printed)' end
-            || ' vs ' || {{ fmt_amount('best.alternative') }} || ' in ' || best.alternative_sources
-            || ' (' || best.support || ' against ' || table_agreement.agree_count || ')' as detail
+        || ', ' || table_agreement.source_location || ') '
+        || {{ fmt_amount('table_agreement.amount') }}
+        || case when table_agreement.is_printed then '' else ' (not printed)' end
+        || ' vs ' || {{ fmt_amount('best.alternative') }} || ' in ' || best.alternative_sources
+        || ' (' || best.support || ' against ' || table_agreement.agree_count || ')' as detail
     from table_agreement
     inner join table_alternatives as best
         on best.document_id = table_agreement.document_id
-        and best.class_code = table_agreement.class_code
-        and best.table_id = table_agreement.table_id
-        and best.pick = 1
+            and best.class_code = table_agreement.class_code
+            and best.table_id = table_agreement.table_id
+            and best.pick = 1
     where best.best_rank < 10  -- at least one table disagrees
         and (
             best.support > table_agreement.agree_count
@@ -131,21 +139,24 @@ prose_table_values as (
         max(table_sources.term_count) as term_count,
         arg_min(table_sources.table_id, table_sources.source_rank) as table_id,
         arg_min(table_sources.table_kind, table_sources.source_rank) as table_kind,
-        string_agg(table_sources.table_kind || ' ' || table_sources.source_location, ', '
-            order by table_sources.source_rank) as table_sources,
+        string_agg(
+            table_sources.table_kind || ' ' || table_sources.source_location, ', '
+            order by table_sources.source_rank
+        ) as table_sources,
         bool_or(
             abs(prose_sources.amount - table_sources.amount)
-                <= {{ var('money_tolerance') }} * table_sources.term_count
+            <= {{ var('money_tolerance') }} * table_sources.term_count
         ) as agrees
     from prose_sources
     inner join table_sources
         on table_sources.document_id = prose_sources.document_id
-        and table_sources.class_code = prose_sources.class_code
+            and table_sources.class_code = prose_sources.class_code
     inner join scope_pairs
         on scope_pairs.document_id = prose_sources.document_id
-        and scope_pairs.scope_a = prose_sources.scope
-        and scope_pairs.scope_b = table_sources.scope
-    group by prose_sources.document_id, prose_sources.scope, prose_sources.class_code, prose_sources.amount,
+            and scope_pairs.scope_a = prose_sources.scope
+            and scope_pairs.scope_b = table_sources.scope
+    group by
+        prose_sources.document_id, prose_sources.scope, prose_sources.class_code, prose_sources.amount,
         prose_sources.source_location, table_sources.amount
 ),
 
@@ -161,8 +172,8 @@ class_prose_vs_table as (
         prose_amount as found,
         term_count,
         '类 ' || class_code || ': prose (' || scope || ', ' || prose_location || ') '
-            || {{ fmt_amount('prose_amount') }} || ' vs ' || {{ fmt_amount('table_amount') }} || ' in '
-            || table_sources as detail
+        || {{ fmt_amount('prose_amount') }} || ' vs ' || {{ fmt_amount('table_amount') }} || ' in '
+        || table_sources as detail
     from (
         select
             *,
@@ -204,7 +215,7 @@ final as (
     from class_checks
     left join primary_class
         on primary_class.document_id = class_checks.document_id
-        and primary_class.class_code = class_checks.class_code
+            and primary_class.class_code = class_checks.class_code
     where abs(class_checks.found - class_checks.expected) > {{ var('money_tolerance') }} * class_checks.term_count
 )
 

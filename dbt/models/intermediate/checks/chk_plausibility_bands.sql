@@ -24,7 +24,11 @@ figures as (
 ),
 
 bounds as (
-    select rule, lower_bound, upper_bound from {{ ref('quality_rules') }}
+    select
+        rule,
+        lower_bound,
+        upper_bound
+    from {{ ref('quality_rules') }}
 ),
 
 figure_locations as (
@@ -49,7 +53,7 @@ stated_shares_above_firings as (
         cast(0 as decimal(20, 6)) as tolerance,
         '%' as value_unit,
         'printed share ' || prose.fact_key || coalesce(' ' || prose.subject_code, '') || ' = '
-            || {{ fmt_amount('prose.value') }} || '%' as detail,
+        || {{ fmt_amount('prose.value') }} || '%' as detail,
         'flagged; the printed share is not used' as resolution
     from prose
     inner join bounds
@@ -75,7 +79,8 @@ computed_share_pairs as (
         pairs.denominator
     from unit_figures
     cross join lateral (
-        select * from (values
+        select * from (
+            values
             ('share_208', unit_figures.expenditure_208, unit_figures.total_expenditure),
             ('share_210', unit_figures.expenditure_210, unit_figures.total_expenditure),
             ('share_221', unit_figures.expenditure_221, unit_figures.total_expenditure),
@@ -99,7 +104,7 @@ computed_shares_above_firings as (
         cast(0 as decimal(20, 6)) as tolerance,
         '%' as value_unit,
         computed_share_pairs.share_name || ' = ' || {{ fmt_amount('numerator') }} || ' / '
-            || {{ fmt_amount('denominator') }} || ' (chosen figures)' as detail,
+        || {{ fmt_amount('denominator') }} || ' (chosen figures)' as detail,
         'flagged; the ratio is published as computed' as resolution
     from computed_share_pairs
     inner join bounds
@@ -131,9 +136,9 @@ per_capita_band_firings as (
         cast(0 as decimal(20, 6)) as tolerance,
         '万元/人' as value_unit,
         '人员经费 ' || {{ fmt_amount('unit_figures.personnel_expenditure') }} || ' 万元 / '
-            || unit_figures.in_service_staff || ' 人 (' || unit_figures.staff_basis || ') = '
-            || {{ fmt_amount('round(unit_figures.per_capita_personnel, 2)') }} || ' 万元/人, outside '
-            || {{ fmt_amount('bounds.lower_bound') }} || '–' || {{ fmt_amount('bounds.upper_bound') }} as detail,
+        || unit_figures.in_service_staff || ' 人 (' || unit_figures.staff_basis || ') = '
+        || {{ fmt_amount('round(unit_figures.per_capita_personnel, 2)') }} || ' 万元/人, outside '
+        || {{ fmt_amount('bounds.lower_bound') }} || '–' || {{ fmt_amount('bounds.upper_bound') }} as detail,
         'flagged; per_capita_personnel is published as computed' as resolution
     from unit_figures
     inner join bounds
@@ -163,9 +168,9 @@ three_public_band_firings as (
         cast(0 as decimal(20, 6)) as tolerance,
         '%' as value_unit,
         '“三公”经费 ' || {{ fmt_amount('unit_figures.three_public_total') }} || ' / total '
-            || {{ fmt_amount('unit_figures.total_expenditure') }} || ' = '
-            || {{ fmt_amount('round(100 * unit_figures.three_public_share, 2)') }} || '%, above '
-            || {{ fmt_amount('bounds.upper_bound') }} || '%' as detail,
+        || {{ fmt_amount('unit_figures.total_expenditure') }} || ' = '
+        || {{ fmt_amount('round(100 * unit_figures.three_public_share, 2)') }} || '%, above '
+        || {{ fmt_amount('bounds.upper_bound') }} || '%' as detail,
         'flagged; three_public_share is published as computed' as resolution
     from unit_figures
     inner join bounds
@@ -195,20 +200,20 @@ operating_check_firings as (
         2 * {{ var('money_tolerance') }} as tolerance,
         '万元' as value_unit,
         '机关运行经费 ' || {{ fmt_amount('unit_figures.operating_expenditure') }} || ' > 公用经费 '
-            || {{ fmt_amount('unit_figures.public_expenditure') }} || ' + “三公”经费 '
-            || {{ fmt_amount('coalesce(unit_figures.three_public_total, 0)') }}
-            || case
-                when abs(unit_figures.operating_expenditure - unit_figures.total_expenditure) <= {{ var('money_tolerance') }}
-                    then ' (it equals the whole budget)'
-                else ''
-            end as detail,
+        || {{ fmt_amount('unit_figures.public_expenditure') }} || ' + “三公”经费 '
+        || {{ fmt_amount('coalesce(unit_figures.three_public_total, 0)') }}
+        || case
+            when abs(unit_figures.operating_expenditure - unit_figures.total_expenditure) <= {{ var('money_tolerance') }}
+                then ' (it equals the whole budget)'
+            else ''
+        end as detail,
         'flagged; operating_expenditure is published as stated' as resolution
     from unit_figures
     left join figure_locations
         on figure_locations.document_id = unit_figures.document_id
     where unit_figures.operating_expenditure
         > unit_figures.public_expenditure + coalesce(unit_figures.three_public_total, 0)
-            + 2 * {{ var('money_tolerance') }}
+        + 2 * {{ var('money_tolerance') }}
 ),
 
 operating_check as (

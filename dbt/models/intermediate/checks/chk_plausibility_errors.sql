@@ -29,7 +29,11 @@ figures as (
 ),
 
 bounds as (
-    select rule, lower_bound, upper_bound from {{ ref('quality_rules') }}
+    select
+        rule,
+        lower_bound,
+        upper_bound
+    from {{ ref('quality_rules') }}
 ),
 
 figure_locations as (
@@ -55,7 +59,7 @@ negative_table_amounts_firings as (
         cast(0 as decimal(20, 6)) as tolerance,
         '万元' as value_unit,
         table_kind || ' row ' || coalesce(subject_code, line_item, row_label) || ', column ' || column_key
-            || ': ' || {{ fmt_amount('amount') }} as detail,
+        || ': ' || {{ fmt_amount('amount') }} as detail,
         'flagged; the amount is kept as printed' as resolution
     from facts
     where amount < 0
@@ -111,8 +115,8 @@ fiscal_year_check_firings as (
         cast(0 as decimal(20, 6)) as tolerance,
         '年' as value_unit,
         'fiscal year ' || documents.fiscal_year || ' (title “' || documents.title || '”) outside '
-            || cast(bounds.lower_bound as integer) || '–' || (year(documents.loaded_at) + bounds.upper_bound)::integer
-            || ' (load year ' || year(documents.loaded_at) || ' + ' || cast(bounds.upper_bound as integer) || ')'
+        || cast(bounds.lower_bound as integer) || '–' || (year(documents.loaded_at) + bounds.upper_bound)::integer
+        || ' (load year ' || year(documents.loaded_at) || ' + ' || cast(bounds.upper_bound as integer) || ')'
             as detail,
         'document held back from the marts' as resolution
     from documents
@@ -142,7 +146,7 @@ negative_total_firings as (
         cast(0 as decimal(20, 6)) as tolerance,
         '万元' as value_unit,
         'total_expenditure ' || {{ fmt_amount('unit_figures.total_expenditure') }} || ' from '
-            || figure_locations.total_source as detail,
+        || figure_locations.total_source as detail,
         'document held back from the marts' as resolution
     from unit_figures
     left join figure_locations

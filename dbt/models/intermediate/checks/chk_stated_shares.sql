@@ -27,7 +27,7 @@ consistent_facts as (
     from {{ ref('stg_table_facts') }} as facts
     inner join {{ ref('int_table_consistency') }} as consistency
         on consistency.document_id = facts.document_id
-        and consistency.table_id = facts.table_id
+            and consistency.table_id = facts.table_id
     where consistency.is_consistent
 ),
 
@@ -49,7 +49,8 @@ shares as (
 ),
 
 share_families as (
-    select * from (values
+    select * from (
+        values
         ('function_amount', 'total'),
         ('basic_expenditure', 'total'),
         ('project_expenditure', 'total'),
@@ -65,7 +66,8 @@ share_numerators as (
         share_families.family,
         amounts.value as numerator,
         row_number() over (
-            partition by shares.document_id, shares.fact_key, shares.subject_code, shares.scope, shares.source_line,
+            partition by
+                shares.document_id, shares.fact_key, shares.subject_code, shares.scope, shares.source_line,
                 shares.sentence, shares.printed
             order by amounts.value
         ) as pick
@@ -74,11 +76,11 @@ share_numerators as (
         on share_families.base_key = shares.base_key
     inner join prose as amounts
         on amounts.document_id = shares.document_id
-        and amounts.fact_key = shares.base_key
-        and amounts.scope = shares.scope
-        and amounts.subject_code is not distinct from shares.subject_code
-        and amounts.source_line is not distinct from shares.source_line
-        and amounts.sentence = shares.sentence
+            and amounts.fact_key = shares.base_key
+            and amounts.scope = shares.scope
+            and amounts.subject_code is not distinct from shares.subject_code
+            and amounts.source_line is not distinct from shares.source_line
+            and amounts.sentence = shares.sentence
 ),
 
 -- decimals as printed: the “N%” of the sentence whose value is the share
@@ -101,7 +103,11 @@ share_printed as (
 ),
 
 same_scope_prose_classes as (
-    select document_id, scope, sum(amount) as amount, count(*) as class_count
+    select
+        document_id,
+        scope,
+        sum(amount) as amount,
+        count(*) as class_count
     from (
         select
             document_id,
@@ -117,53 +123,91 @@ same_scope_prose_classes as (
 
 denominators as (
     -- family total: the chosen total
-    select shares_total.document_id, shares_total.scope, 'total' as family, figures.value as denominator,
+    select
+        shares_total.document_id,
+        shares_total.scope,
+        'total' as family,
+        figures.value as denominator,
         'chosen total_expenditure' as denominator_source
-    from (select distinct document_id, scope from shares) as shares_total
+    from (select distinct
+        document_id,
+        scope
+    from shares) as shares_total
     inner join figures
         on figures.document_id = shares_total.document_id and figures.figure = 'total_expenditure'
     union all
     -- eligible table totals of the share's scope (prose totals follow)
-    select shares_total.document_id, shares_total.scope, 'total', candidates.value,
+    select
+        shares_total.document_id,
+        shares_total.scope,
+        'total',
+        candidates.value,
         candidates.table_kind || ' table total, ' || candidates.source_location
-    from (select distinct document_id, scope from shares) as shares_total
+    from (select distinct
+        document_id,
+        scope
+    from shares) as shares_total
     inner join candidates
         on candidates.document_id = shares_total.document_id
-        and candidates.figure = 'total_expenditure'
-        and candidates.source_kind = 'table'
-        and candidates.is_eligible
-        and candidates.source_scope = shares_total.scope
+            and candidates.figure = 'total_expenditure'
+            and candidates.source_kind = 'table'
+            and candidates.is_eligible
+            and candidates.source_scope = shares_total.scope
     union all
     -- prose totals of the share's scope
-    select document_id, scope, 'total', value, 'prose total (' || scope || '), ' || source_location
+    select
+        document_id,
+        scope,
+        'total',
+        value,
+        'prose total (' || scope || '), ' || source_location
     from prose
     where fact_key = 'total_expenditure'
     union all
     -- the sum of the same-scope prose 类 amounts
-    select document_id, scope, 'total', amount, 'sum of ' || class_count || ' prose 类 amounts (' || scope || ')'
+    select
+        document_id,
+        scope,
+        'total',
+        amount,
+        'sum of ' || class_count || ' prose 类 amounts (' || scope || ')'
     from same_scope_prose_classes
     union all
     -- the fiscal / gpb table totals, for fiscal and gpb shares
-    select consistent_facts.document_id, share_scope.scope, 'total', consistent_facts.amount,
+    select
+        consistent_facts.document_id,
+        share_scope.scope,
+        'total',
+        consistent_facts.amount,
         consistent_facts.table_kind || ' table total, ' || consistent_facts.source_location
     from consistent_facts
     cross join (values ('fiscal'), ('gpb')) as share_scope (scope)
     where consistent_facts.column_key = 'total'
         and (
             (consistent_facts.table_kind = 'gpb_expenditure' and consistent_facts.line_item = 'table_total')
-            or (consistent_facts.table_kind = 'fiscal_grant_summary'
-                and consistent_facts.line_item = 'expenditure_total')
+            or (
+                consistent_facts.table_kind = 'fiscal_grant_summary'
+                and consistent_facts.line_item = 'expenditure_total'
+            )
         )
     union all
     -- family basic: any eligible basic-spending candidate
-    select candidates.document_id, share_scope.scope, 'basic', candidates.value,
+    select
+        candidates.document_id,
+        share_scope.scope,
+        'basic',
+        candidates.value,
         coalesce(candidates.table_kind || ' table', 'prose') || ' basic, ' || candidates.source_location
     from candidates
     cross join (values ('all'), ('fiscal'), ('gpb')) as share_scope (scope)
     where candidates.figure = 'basic_expenditure' and candidates.is_eligible
     union all
     -- …or the 一般公共预算基本支出表 total
-    select consistent_facts.document_id, share_scope.scope, 'basic', consistent_facts.amount,
+    select
+        consistent_facts.document_id,
+        share_scope.scope,
+        'basic',
+        consistent_facts.amount,
         'gpb_basic_expenditure table total, ' || consistent_facts.source_location
     from consistent_facts
     cross join (values ('all'), ('fiscal'), ('gpb')) as share_scope (scope)
@@ -183,8 +227,8 @@ share_tries as (
     from share_printed
     inner join denominators
         on denominators.document_id = share_printed.document_id
-        and denominators.scope = share_printed.scope
-        and denominators.family = share_printed.family
+            and denominators.scope = share_printed.scope
+            and denominators.family = share_printed.family
     where denominators.denominator > 0
 ),
 
@@ -225,9 +269,9 @@ final as (
             printed as found,
             share_tolerance as tolerance,
             fact_key || coalesce(' ' || subject_code, '') || ' (' || scope || '): printed '
-                || {{ fmt_amount('printed') }} || '% of ' || {{ fmt_amount('numerator') }}
-                || ' 万元; nearest computed ' || {{ fmt_amount('round(nearest_computed, 4)') }} || '% (denominator '
-                || {{ fmt_amount('nearest_denominator') }} || '); denominators tried: ' || denominators_tried
+            || {{ fmt_amount('printed') }} || '% of ' || {{ fmt_amount('numerator') }}
+            || ' 万元; nearest computed ' || {{ fmt_amount('round(nearest_computed, 4)') }} || '% (denominator '
+            || {{ fmt_amount('nearest_denominator') }} || '); denominators tried: ' || denominators_tried
                 as detail
         from share_results
         where not is_reproduced

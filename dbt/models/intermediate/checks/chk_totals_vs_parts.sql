@@ -12,7 +12,7 @@ consistent_facts as (
     from {{ ref('stg_table_facts') }} as facts
     inner join {{ ref('int_table_consistency') }} as consistency
         on consistency.document_id = facts.document_id
-        and consistency.table_id = facts.table_id
+            and consistency.table_id = facts.table_id
     where consistency.is_consistent
 ),
 
@@ -22,13 +22,22 @@ figures as (
 
 -- ---------------------------------------------------------------- 一般公共预算基本支出表 vs 一般公共预算支出表
 gpb_basic_totals as (
-    select document_id, table_id, table_kind, amount, source_location
+    select
+        document_id,
+        table_id,
+        table_kind,
+        amount,
+        source_location
     from consistent_facts
     where table_kind = 'gpb_basic_expenditure' and line_item = 'table_total' and column_key = 'total'
 ),
 
 gpb_expenditure_basic as (
-    select document_id, table_id, amount, source_location
+    select
+        document_id,
+        table_id,
+        amount,
+        source_location
     from consistent_facts
     where table_kind = 'gpb_expenditure' and line_item = 'table_total' and column_key = 'basic'
 ),
@@ -59,13 +68,19 @@ gpb_basic_issues as (
         on gpb_expenditure_basic.document_id = gpb_basic_totals.document_id
     left join figures
         on figures.document_id = gpb_basic_totals.document_id
-        and figures.figure = 'basic_expenditure'
+            and figures.figure = 'basic_expenditure'
     where abs(gpb_basic_totals.amount - gpb_expenditure_basic.amount) > {{ var('money_tolerance') }}
 ),
 
 -- ---------------------------------------------------------------- 实有 = 在职 + 离退休
 staff_facts as (
-    select document_id, fact_key, value, section, source_line, source_location
+    select
+        document_id,
+        fact_key,
+        value,
+        section,
+        source_line,
+        source_location
     from {{ ref('stg_prose_facts') }}
     where fact_key in ('staff_actual', 'staff_in_service', 'staff_retired')
 ),
@@ -81,14 +96,15 @@ staff_matches as (
         part.value as part_value,
         row_number() over (
             partition by actual.document_id, actual.section, actual.source_line, actual.value, part.fact_key
-            order by abs(coalesce(part.source_line, 0) - coalesce(actual.source_line, 0)),
+            order by
+                abs(coalesce(part.source_line, 0) - coalesce(actual.source_line, 0)),
                 part.source_line nulls last
         ) as nearest
     from staff_facts as actual
     inner join staff_facts as part
         on part.document_id = actual.document_id
-        and part.section = actual.section
-        and part.fact_key in ('staff_in_service', 'staff_retired')
+            and part.section = actual.section
+            and part.fact_key in ('staff_in_service', 'staff_retired')
     where actual.fact_key = 'staff_actual'
 ),
 
@@ -126,7 +142,7 @@ headcount_issues as (
     from staff_triples
     left join figures as in_service
         on in_service.document_id = staff_triples.document_id
-        and in_service.figure = 'staff_in_service'
+            and in_service.figure = 'staff_in_service'
     where staff_triples.in_service_value is not null
         and staff_triples.retired_value is not null
         and staff_triples.actual_value <> staff_triples.in_service_value + staff_triples.retired_value

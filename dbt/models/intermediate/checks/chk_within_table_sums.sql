@@ -22,8 +22,8 @@ final as (
         select
             *,
             'row ' || row_key || ', column ' || column_key || ': printed ' || {{ fmt_amount('found') }}
-                || ', sum of ' || term_count || ' terms (' || coalesce(nullif(terms, ''), 'none printed') || ') = '
-                || {{ fmt_amount('expected') }} || ', tolerance ' || {{ fmt_amount('tolerance') }} as detail
+            || ', sum of ' || term_count || ' terms (' || coalesce(nullif(terms, ''), 'none printed') || ') = '
+            || {{ fmt_amount('expected') }} || ', tolerance ' || {{ fmt_amount('tolerance') }} as detail
         from firings
     )
 )
