@@ -121,10 +121,11 @@ def _documents_of(con, compiled_sql: str, node: dict, manifest: dict) -> dict[st
         return {}
     if not _has_column(con, relation, "document_id"):
         return {}
-    value = columns[0]  # generic tests select the failing value first (unique_field, value_field, from_field …)
+    # generic tests select the failing value first (unique_field, value_field, from_field …)
+    value = columns[0]
     query = (
         f"SELECT m.document_id, count(*) FROM {relation} AS m"
-        f' WHERE m.document_id IS NOT NULL AND EXISTS (SELECT 1 FROM {failures} AS f'
+        f" WHERE m.document_id IS NOT NULL AND EXISTS (SELECT 1 FROM {failures} AS f"
         f' WHERE CAST(f."{value}" AS VARCHAR) IS NOT DISTINCT FROM CAST(m."{column}" AS VARCHAR))'
         " GROUP BY 1"
     )
