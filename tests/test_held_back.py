@@ -70,7 +70,9 @@ def test_a_failing_test_holds_back_its_document_and_the_rest_publishes(built):
 
     published = settings.published_file
     after = _query(published, metrics)
-    assert after == [row for row in clean if row[0] != victim], "the other four keep the clean build's figures"
+    assert after == [row for row in clean if row[0] != victim], (
+        "the other four keep the clean build's figures"
+    )
     [(rule, severity, detail)] = _query(
         settings.warehouse_path,
         "SELECT rule, severity, detail FROM marts.quality_issues WHERE rule = 'data_test_failed' AND document_id = ?",
@@ -78,9 +80,9 @@ def test_a_failing_test_holds_back_its_document_and_the_rest_publishes(built):
     )
     assert severity == "error"
     assert SOURCE_METHOD_TEST in detail
-    assert _query(
-        settings.warehouse_path, "SELECT document_id FROM control.held_back_documents"
-    ) == [(victim,)]
+    assert _query(settings.warehouse_path, "SELECT document_id FROM control.held_back_documents") == [
+        (victim,)
+    ]
     # the document stays loaded (raw) and is not published
     assert _query(settings.warehouse_path, "SELECT count(*) FROM raw.documents")[0][0] == 5
     assert _query(
