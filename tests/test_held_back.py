@@ -73,9 +73,9 @@ def test_a_failing_test_holds_back_its_document_and_the_rest_publishes(built):
     assert after == [row for row in clean if row[0] != victim], (
         "the other four keep the clean build's figures"
     )
-    [(rule, severity, detail)] = _query(
+    [(severity, detail)] = _query(
         settings.warehouse_path,
-        "SELECT rule, severity, detail FROM marts.quality_issues WHERE rule = 'data_test_failed' AND document_id = ?",
+        "SELECT severity, detail FROM marts.quality_issues WHERE rule = 'data_test_failed' AND document_id = ?",
         [victim],
     )
     assert severity == "error"
