@@ -136,8 +136,8 @@ def plan_batch(con: duckdb.DuckDBPyConnection, files: Iterable[Path], whole_fold
         old |= {q for name, (q, _) in quarantined.items() if name == path.name and q != document_id}
         if old - present:
             plan.replaced[path.name] = old - present
-    if whole_folder:
-        plan.removed = set(loaded) - present
+    if whole_folder:  # the documents of files that left (a changed file's old document is "replaced")
+        plan.removed = set(loaded) - present - set().union(*plan.replaced.values())
     return plan
 
 
