@@ -2,7 +2,7 @@
 
     uv run python benchmarks/scale.py                       # N = 100
     uv run python benchmarks/scale.py --sizes 100,1000 --pdf-share 0.05
-    uv run python benchmarks/scale.py --sizes 10000 --workdir /data/bench   # hours on 2 cores today
+    uv run python benchmarks/scale.py --sizes 10000 --workdir /data/bench
 
 For each N it generates N distinct disclosures from the five seed text conversions (``data/raw/00*.txt``): each
 copy gets its own unit name (a made-up place prefixed to the place its unit's name starts with — the unit as the
@@ -11,9 +11,12 @@ amounts multiplied by a small integer factor — every printed decimal amount of
 the prose, so each table's sums, the cross-table totals and the stated shares (占 N%) still hold exactly.  A
 share ``--pdf-share`` of them is rendered as a ruled PDF (``tools.seed_pdfs``, reportlab).  It then runs
 ``budget-warehouse build --json`` as a subprocess over the inbox (from scratch), again after adding ten new
-disclosures (the nightly case), and once more with nothing new (the no-op), and prints per run the wall time,
-the build's own phases (extract+load, dbt, publish), documents per second and the peak RSS of the build and its
-children (GNU time), then the latency of queries on the published copy (p50 / p95 of 200 reads).
+disclosures (the nightly case), and once more with nothing new (the no-op), each with a persistent Dagster
+instance (``DAGSTER_HOME`` with the project's ``dagster.yaml``), and prints per run the wall time, the files the
+build read (its incremental counters), its own phases (extract+load — of which the writer's transactions —,
+dbt, publish), documents per second, the peak RSS of the build and its children (GNU time), the growth of
+``DAGSTER_HOME``, then the latency of queries on the published copy (p50 / p95 of 200 reads).
+``BUDGET_EXTRACT_WORKERS`` (default: one per core) is passed through.
 
 Medians over ``--repeats`` runs; the machine is shared and noisy, so compare ratios, not single numbers.
 """
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import statistics
@@ -115,9 +119,18 @@ class Run:
     documents: int
     peak_mb: float
     ok: bool
+    extracted: int = 0  # files read by the build (the incremental counters)
+    write_seconds: float = 0.0  # of extract+load: the writer's transactions
+    dagster_home_mb: float = 0.0  # growth of DAGSTER_HOME during the build
 
 
-def build(inbox: Path, warehouse: Path, label: str) -> Run:
+def _size_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6 if folder.exists() else 0.0
+
+
+def build(inbox: Path, warehouse: Path, label: str, dagster_home: Path) -> Run:
+    before = _size_mb(dagster_home)
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
     started = time.monotonic()
     result = subprocess.run(
         [
@@ -137,6 +150,7 @@ def build(inbox: Path, warehouse: Path, label: str) -> Run:
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env=env,
         check=False,
     )
     wall = time.monotonic() - started
@@ -146,7 +160,8 @@ def build(inbox: Path, warehouse: Path, label: str) -> Run:
         summary = json.loads(result.stdout)
     except json.JSONDecodeError:
         summary = {}
-    loaded = summary.get("documents_loaded", summary.get("loaded", 0))
+    loaded = summary.get("counts", {}).get("loaded", 0)
+    incremental = summary.get("incremental", {})
     if result.returncode != 0:
         tail = [line for line in result.stderr.splitlines()[:-1] if line.strip()][-6:]
         Console(stderr=True, width=200).print(
@@ -159,6 +174,9 @@ def build(inbox: Path, warehouse: Path, label: str) -> Run:
         loaded if isinstance(loaded, int) else len(loaded),
         peak_kb / 1024,
         result.returncode == 0,
+        incremental.get("extracted", 0),
+        incremental.get("write_seconds", 0.0),
+        _size_mb(dagster_home) - before,
     )
 
 
@@ -194,13 +212,16 @@ def main(argv: list[str] | None = None) -> int:
         "N",
         "case",
         "wall s",
+        "files read",
         "extract+load s",
+        "of it write s",
         "dbt s",
         "publish s",
         "docs/s",
         "peak RSS MB",
         "query p50 ms",
         "query p95 ms",
+        "DAGSTER_HOME +MB",
         "ok",
     ):
         table.add_column(column, justify="right" if column not in ("case", "ok") else "left")
@@ -211,11 +232,14 @@ def main(argv: list[str] | None = None) -> int:
             root = work / f"n{n}_{repeat}"
             shutil.rmtree(root, ignore_errors=True)
             inbox, warehouse = root / "raw", root / "warehouse" / "budget.duckdb"
+            dagster_home = root / "dagster_home"
+            dagster_home.mkdir(parents=True)
+            shutil.copy(ROOT / "dagster_project" / "dagster.yaml", dagster_home / "dagster.yaml")
             generate(inbox, 0, n, args.pdf_share)
-            cases["full"].append(build(inbox, warehouse, "full"))
+            cases["full"].append(build(inbox, warehouse, "full", dagster_home))
             generate(inbox, n, 10, 0)
-            cases["nightly +10"].append(build(inbox, warehouse, "nightly +10"))
-            cases["no-op"].append(build(inbox, warehouse, "no-op"))
+            cases["nightly +10"].append(build(inbox, warehouse, "nightly +10", dagster_home))
+            cases["no-op"].append(build(inbox, warehouse, "no-op", dagster_home))
         published = warehouse.parent / "published" / "budget_marts.duckdb"
         p50, p95 = query_latency(published) if published.exists() else (float("nan"), float("nan"))
         for label, runs in cases.items():
@@ -224,18 +248,22 @@ def main(argv: list[str] | None = None) -> int:
                 key: statistics.median(r.phases.get(key, 0.0) for r in runs)
                 for key in ("extract_load", "dbt", "publish")
             }
+            phase["write"] = statistics.median(r.write_seconds for r in runs)
             docs = n if label == "full" else 10 if label.startswith("nightly") else 0
             table.add_row(
                 str(n),
                 label,
                 f"{wall:.1f}",
+                str(statistics.median(r.extracted for r in runs)),
                 f"{phase['extract_load']:.1f}",
+                f"{phase['write']:.1f}",
                 f"{phase['dbt']:.1f}",
                 f"{phase['publish']:.1f}",
                 f"{docs / wall:.1f}" if docs else "—",
                 f"{statistics.median(r.peak_mb for r in runs):.0f}",
                 f"{p50:.1f}" if label == "full" else "",
                 f"{p95:.1f}" if label == "full" else "",
+                f"{statistics.median(r.dagster_home_mb for r in runs):.1f}",
                 "yes" if all(r.ok for r in runs) else "NO",
             )
     console.print(table)

@@ -5,18 +5,25 @@
    undo what a killed build left — its Dagster runs and ``duckdb_writer`` slots (``defs.instance_hygiene``),
    the copy dbt was building (``defs.marts.aside``), the publisher's temporary files — and say so;
 1. register a ``disclosures`` partition per file of the raw folder (and drop those of departed files);
-2. materialise ``raw_disclosure`` (and its checks) for each file — loaded or quarantined;
+2. plan the load (``defs.extraction.batch.plan_batch``): files whose bytes are loaded already are skipped
+   unread; when some file is new, changed or gone, materialise ``raw_disclosure`` (and its checks) over
+   every partition in ONE run: it extracts the rest on all cores and writes them with one writer;
 3. forget documents whose file left the folder;
-4. materialise the dbt assets (``dbt build``: seeds, models, tests), then — only when dbt succeeded —
-   ``published_marts``: the read-only copy of the marts that the dashboard and BI tools read;
-5. summarise: documents loaded / quarantined and the comparison table of ``marts.unit_metrics`` (read into
-   the report while the lock is held, so it is this build's); keep the Dagster runs of the newest builds only.
+4. when nothing changed — no file loaded, quarantined or removed, the raw layer and the dbt project as the
+   last successful build saw them (``defs.extraction.build_state``), the published copy there — say "nothing
+   changed" and skip dbt and publishing; otherwise materialise the dbt assets (``dbt build``: seeds, models,
+   tests), then — only when dbt succeeded — ``published_marts``: the read-only copy of the marts that the
+   dashboard and BI tools read, and record what this build saw;
+5. summarise: documents loaded / quarantined, the counters (files seen / unchanged / extracted /
+   quarantined / removed) and the comparison table of ``marts.unit_metrics`` (read into the report while
+   the lock is held, so it is this build's); keep the Dagster runs of the newest builds only.
 
-Progress goes to a ``BuildProgress``: ``PlainProgress`` (one line per file with its count, the elapsed time and
-an estimate of the time left; a line when dbt starts and when it ends) or ``RichProgress`` (bars on a rich
-console, for a terminal).  The phases are timed into ``BuildReport.phases``: ``extract_load`` (the per-file
-loads and forgetting departed files), ``dbt`` (the ``build_marts`` run minus publishing) and ``publish``
-(the ``published_marts`` step).
+Progress goes to a ``BuildProgress``: ``PlainProgress`` (one line per file read with its count, the elapsed
+time and an estimate of the time left; a line when dbt starts and when it ends) or ``RichProgress`` (bars on
+a rich console, for a terminal).  The phases are timed into ``BuildReport.phases``: ``extract_load`` (the
+batch load and forgetting departed files), ``dbt`` (the ``build_marts`` run minus publishing) and ``publish``
+(the ``published_marts`` step); ``write`` is the part of ``extract_load`` spent in the writer's
+transactions.
 
 The Dagster instance is ``DAGSTER_HOME`` when that is set (runs then show in ``dagster dev``), otherwise an
 ephemeral in-memory instance — no daemon, no network, nothing left behind.
@@ -38,6 +45,9 @@ from typing import Protocol, Self
 import dagster as dg
 
 from dagster_project.defs.build_lock import BUSY, BuildBusy, WarehouseBusy, probe_warehouse, warehouse_lock
+from dagster_project.defs.extraction.assets import LoadListener
+from dagster_project.defs.extraction.batch import Counters, Plan, plan_batch, stored_outcomes
+from dagster_project.defs.extraction.build_state import BuildState, current_state, record_state
 from dagster_project.defs.extraction.loading import (
     LOADED,
     QUARANTINED,
@@ -47,6 +57,7 @@ from dagster_project.defs.extraction.loading import (
 from dagster_project.defs.instance_hygiene import build_tags, prune_history, release_dead_runs
 from dagster_project.defs.marts.aside import clear_aside
 from dagster_project.defs.raw_documents.partitions import sync_disclosure_partitions
+from dagster_project.defs.raw_documents.schedule import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from dagster_project.defs.resources import warehouse_connection
 from dagster_project.defs.settings import WarehouseSettings
 from dagster_project.publish import PUBLISHED_MARTS_ASSET, remove_leftovers
@@ -77,17 +88,24 @@ class BuildReport:
     )  # what was cleaned up after a killed build, and retention
     unit_metrics: tuple[list[str], list[dict]] | str | None = None  # marts.unit_metrics, read under the lock
     issues: list[dict] | str | None = None  # quality issues per document, read under the lock
+    counters: Counters = field(default_factory=Counters)  # files seen / unchanged / extracted / … removed
+    nothing_changed: bool = False  # dbt and publishing skipped: the marts and their publication are current
 
     @property
     def ok(self) -> bool:
-        return (
-            not self.failed_loads and self.dbt_ran and self.dbt_error is None and self.publish_error is None
+        return not self.failed_loads and (
+            self.nothing_changed or (self.dbt_ran and self.dbt_error is None and self.publish_error is None)
         )
 
     @property
     def marts_are_current(self) -> bool:
-        """The warehouse's marts are this build's: dbt ran and succeeded (publishing may still have failed)."""
-        return not self.failed_loads and self.dbt_ran and self.dbt_error is None
+        """The warehouse's marts are this build's: dbt ran and succeeded (publishing may still have failed),
+        or nothing changed since the build that made them."""
+        return not self.failed_loads and (self.nothing_changed or (self.dbt_ran and self.dbt_error is None))
+
+    def incremental(self) -> dict:
+        """The counters, for ``budget-warehouse build --json``."""
+        return {**self.counters.as_dict(), "nothing_changed": self.nothing_changed}
 
     @property
     def loaded(self) -> list[LoadOutcome]:
@@ -266,7 +284,8 @@ def build_warehouse(
         instance = instance or default_instance()
         _recover(lock, settings, instance, report, progress)
         tags = build_tags()
-        defs = build_definitions(settings)
+        listener = _BuildListener(report, progress)
+        defs = build_definitions(settings, load_listener=listener)
         run_config = {} if verbose else QUIET_RUN_CONFIG
 
         loading = time.monotonic()
@@ -274,26 +293,53 @@ def build_warehouse(
         progress.note(
             f"raw folder {settings.raw_dir}: {len(files)} file(s); warehouse {settings.warehouse_path}"
         )
-        sync_disclosure_partitions(instance, [path.name for path in files])
-        _load_each_file(
-            defs.resolve_job_def("load_disclosures"), files, instance, run_config, report, progress, tags
-        )
+        keys = sync_disclosure_partitions(instance, [path.name for path in files])
+        with warehouse_connection(defs.resources["duckdb"]) as con:
+            plan = plan_batch(con, files, whole_folder=True)
+        if plan.has_work and keys:
+            _load_batch(
+                defs.resolve_job_def("load_disclosures"), keys, instance, run_config, report, listener, tags
+            )
+        else:
+            report.counters = Counters(seen=len(files), unchanged=len(files))
+            listener.skipped(len(files))
+            with warehouse_connection(defs.resources["duckdb"]) as con:
+                report.outcomes = stored_outcomes(con, plan.files, plan.ids)
 
         with warehouse_connection(defs.resources["duckdb"]) as con:
             report.forgotten = forget_departed_documents(con, files)
+            seen_now = current_state(con) if not report.failed_loads else None
+            last = BuildState.read(con)
+        report.counters.removed += len(report.forgotten)
         if report.forgotten:
             progress.note(
                 f"removed {len(report.forgotten)} document(s) whose file left the folder: "
                 f"{', '.join(report.forgotten)}"
             )
         report.phases["extract_load"] = time.monotonic() - loading
+        report.phases["write"] = report.counters.write_seconds
+        progress.note(report.counters.line())
 
         if report.failed_loads:
             progress.note("dbt build skipped: the load failed")
+        elif (
+            not (report.counters.extracted or report.counters.removed or report.counters.replaced)
+            and seen_now is not None
+            and seen_now == last
+            and settings.published_file.exists()
+        ):
+            report.nothing_changed = True
+            progress.note(
+                "nothing changed: no file loaded, quarantined or removed, the dbt project as the last build saw "
+                "it — dbt and publishing skipped (the marts and their publication are current)"
+            )
         else:
             _build_marts(
                 defs.resolve_job_def("build_marts"), instance, run_config, report, progress, verbose, tags
             )
+            if report.ok:
+                with warehouse_connection(defs.resources["duckdb"]) as con:
+                    record_state(con, current_state(con))
         if report.marts_are_current:
             # read under the lock: the summary shows this build's marts, never those of a build that follows
             report.unit_metrics = unit_metrics_rows(settings.warehouse_path)
@@ -334,34 +380,56 @@ def _recover(
     report.recovered.extend(notes)
 
 
-def _load_each_file(
+class _BuildListener(LoadListener):
+    """The load's progress into the report and the build's progress lines."""
+
+    def __init__(self, report: BuildReport, progress: BuildProgress):
+        self.report = report
+        self.progress = progress
+
+    def planned(self, plan: Plan) -> None:
+        if plan.unchanged:
+            self.skipped(len(plan.unchanged))
+        self.progress.files_started(len(plan.to_read))
+
+    def skipped(self, count: int) -> None:
+        self.progress.note(f"{count} file(s) unchanged since they were loaded: skipped, not read")
+
+    def file_done(self, index: int, total: int, outcome: LoadOutcome) -> None:
+        line = f"[{index}/{total}] {outcome.file_name} … {outcome.summary()}"
+        self.progress.file_done(index, total, line, notable=outcome.status != LOADED)
+
+    def finished(self, counters: Counters, outcomes: list[LoadOutcome]) -> None:
+        self.report.counters = counters
+        self.report.outcomes = outcomes
+
+
+def _load_batch(
     job: dg.JobDefinition,
-    files: list[Path],
+    keys: list[str],
     instance: dg.DagsterInstance,
     run_config,
     report: BuildReport,
-    progress: BuildProgress,
+    listener: _BuildListener,
     tags: dict[str, str] | None = None,
 ) -> None:
-    progress.files_started(len(files))
-    for i, path in enumerate(files, 1):
-        result = job.execute_in_process(
-            partition_key=path.name, instance=instance, run_config=run_config, raise_on_error=False, tags=tags
-        )
-        prefix = f"[{i}/{len(files)}] {path.name} …"
-        if not result.success:
-            error = _failure_message(result)
-            report.failed_loads.append(f"{path.name}: {error}")
-            progress.file_done(i, len(files), f"{prefix} FAILED: {error}", notable=True)
-            if error.startswith(WarehouseBusy.__name__):  # another process took the file: stop, don't wait
-                raise BuildBusy(error.removeprefix(f"{WarehouseBusy.__name__}: "))
-            continue
-        outcome = _outcome_from(result, path.name)
-        report.outcomes.append(outcome)
-        progress.file_done(i, len(files), f"{prefix} {outcome.summary()}", notable=outcome.status != LOADED)
-        for check in result.get_asset_check_evaluations():
-            if not check.passed:
-                progress.note(f"      check {check.check_name} failed: {_check_detail(check)}")
+    """One run of ``raw_disclosure`` over every partition (the range from the first to the last)."""
+    result = job.execute_in_process(
+        instance=instance,
+        run_config=run_config,
+        raise_on_error=False,
+        tags={**(tags or {}), PARTITION_RANGE_START_TAG: keys[0], PARTITION_RANGE_END_TAG: keys[-1]},
+    )
+    if not result.success:
+        error = _failure_message(result)
+        report.failed_loads.append(f"raw_disclosure: {error}")
+        listener.progress.note(f"load FAILED: {error}")
+        if WarehouseBusy.__name__ in error.split(":", 1)[0]:  # another process took the file: stop
+            raise BuildBusy(error.split(": ", 1)[-1])
+        return
+    for check in result.get_asset_check_evaluations():
+        if not check.passed:
+            listener.progress.note(f"      check {check.check_name} failed: {_check_detail(check)}")
 
 
 def _build_marts(
@@ -441,18 +509,6 @@ def _echo_publication(result: dg.ExecuteInProcessResult, report: BuildReport, ec
         f"published {metadata.get('published_documents', '?')} document(s) read-only to {report.published}"
         " (make dashboard reads it)"
     )
-
-
-def _outcome_from(result: dg.ExecuteInProcessResult, file_name: str) -> LoadOutcome:
-    """The LoadOutcome back from the materialization's metadata."""
-    materializations = result.asset_materializations_for_node("raw_disclosure")
-    metadata = (
-        {key: value.value for key, value in materializations[-1].metadata.items()} if materializations else {}
-    )
-    fields = {key: value for key, value in metadata.items() if key in LoadOutcome.__dataclass_fields__}
-    fields.setdefault("file_name", file_name)
-    fields.setdefault("status", "unknown")
-    return LoadOutcome(**fields)
 
 
 def _failure_message(result: dg.ExecuteInProcessResult) -> str:

@@ -243,8 +243,8 @@ def build(
         else:
             _error(str(busy))
         return BUSY
-    if as_json:
-        _print_json(summary_dict(report))
+    if as_json:  # the summary, and what the incremental load did (files seen / unchanged / extracted / …)
+        _print_json({**summary_dict(report), "incremental": report.incremental()})
     else:
         out = _console()
         for renderable in summary_renderables(report):

@@ -610,7 +610,7 @@ import sys
 from pathlib import Path
 import dagster_project.defs.extraction.assets as assets
 changed = Path(sys.argv[1])
-load = assets.load_disclosure_file
+load = assets.stage_file
 def racing_load(con, path):
     outcome = load(con, path)
     if path.name == "gone_after_load.txt":
@@ -618,7 +618,7 @@ def racing_load(con, path):
         (path.parent / "zzz_vanishing.txt").unlink()
         (path.parent / "zzz_changing.txt").write_bytes(changed.read_bytes())
     return outcome
-assets.load_disclosure_file = racing_load
+assets.stage_file = racing_load
 from dagster_project.cli import main
 sys.exit(main(sys.argv[2:]))
 """

@@ -1,8 +1,11 @@
 """Extract one disclosure and write it to the raw layer — or quarantine it (隔离) with the reason.
 
 A document that is not a budget disclosure, cannot be read, or trips the parser is *quarantined*: its
-earlier rows are dropped and ``raw.quarantine`` says why.  That is an outcome, not a failure: one bad
+earlier rows are dropped and ``raw.quarantine`` says why (the codes: ``warehouse.reasons``).  That is an outcome, not a failure: one bad
 file never stops the load of the others.  Only a failure of the warehouse itself raises.
+
+``prepare_file`` reads and judges a file without the warehouse (what the extraction workers run);
+``write_prepared`` / ``warehouse.raw_layer.write_batch`` write; ``load_disclosure_file`` is both, for one file.
 """
 
 from __future__ import annotations
@@ -14,58 +17,38 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.defs.raw_documents.folder import (
+from dagster_project.defs.raw_documents.folder import document_id_for, entry_id, inbox_problem
+from extract import extract_file
+from extract.identity import IdentityNotFound
+from extract.model import Extraction, NotABudgetDisclosure, UnreadableDocument
+from extract.pipeline import RejectedDocument
+from warehouse.raw_layer import Batch, Quarantine, forget_documents_not_in, write_batch
+from warehouse.reasons import (  # noqa: F401 — re-exported: the reason codes were declared here before
     DANGLING_LINK,
+    EMPTY_FILE,
+    EXTRACTION_ERROR,
+    FILE_TOO_LARGE,
+    FISCAL_YEAR_NOT_FOUND,
+    LOAD_REJECTED,
+    NOT_A_BUDGET_DISCLOSURE,
     NOT_A_FILE,
     OUTSIDE_INBOX,
-    document_id_for,
-    entry_id,
-    inbox_problem,
-)
-from extract import extract_file
-from extract.identity import FISCAL_YEAR_NOT_FOUND, UNIT_NOT_FOUND, IdentityNotFound
-from extract.load import forget_documents_not_in, load_extraction, record_quarantine
-from extract.model import NotABudgetDisclosure, UnreadableDocument
-from extract.pipeline import (
-    EMPTY_FILE,
-    FILE_TOO_LARGE,
+    REASON_CODES,
     REPEATED_TABLES,
     TOO_MANY_FACTS,
     TOO_MANY_PAGES,
+    UNIT_NOT_FOUND,
+    UNREADABLE_DOCUMENT,
     UNSUPPORTED_FORMAT,
-    RejectedDocument,
 )
 
 LOADED = "loaded"
 QUARANTINED = "quarantined"
 MISSING = "missing"
 
-# reason codes stored in raw.quarantine.reason (the list, with what each means: docs/reliability.md)
-NOT_A_BUDGET_DISCLOSURE = "not_a_budget_disclosure"
-UNREADABLE_DOCUMENT = "unreadable_document"
-EXTRACTION_ERROR = "extraction_error"
-LOAD_REJECTED = "load_rejected"
-REASON_CODES = (
-    # the entry is not opened (dagster_project.defs.raw_documents.folder)
-    OUTSIDE_INBOX,
-    DANGLING_LINK,
-    NOT_A_FILE,
-    # refused before or after reading (extract.pipeline.RejectedDocument; limits: extract.pipeline.Limits)
-    EMPTY_FILE,
-    UNSUPPORTED_FORMAT,
-    FILE_TOO_LARGE,
-    TOO_MANY_PAGES,
-    TOO_MANY_FACTS,
-    REPEATED_TABLES,
-    # read, and found wanting
-    UNREADABLE_DOCUMENT,
-    NOT_A_BUDGET_DISCLOSURE,
-    UNIT_NOT_FOUND,
-    FISCAL_YEAR_NOT_FOUND,
-    # a parser bug, or rows the warehouse refused
-    EXTRACTION_ERROR,
-    LOAD_REJECTED,
-)
+# what the warehouse refuses of a document's rows (a constraint, a value out of range such as an amount over
+# DECIMAL(20, 6), a bad string): that document is quarantined, the load goes on
+ROW_ERRORS = (duckdb.IntegrityError, duckdb.DataError, duckdb.InvalidInputException)
 
 
 @dataclass(frozen=True)
@@ -97,50 +80,121 @@ class LoadOutcome:
         return "missing: the file left the raw folder"
 
 
-def load_disclosure_file(con: duckdb.DuckDBPyConnection, path: Path) -> LoadOutcome:
-    """Extract ``path`` and replace its rows in the raw layer, or quarantine it.
+@dataclass
+class Prepared:
+    """One entry of the inbox, read and judged without the warehouse: an extraction, a quarantine or gone.
+
+    Picklable: extraction workers return it to the one writer.  ``document_id`` is the id of the bytes that
+    were read (the writer compares it with the file's bytes when it writes, ``still_current``).
+    """
+
+    file_name: str
+    status: str  # loaded | quarantined | missing
+    document_id: str = ""
+    extraction: Extraction | None = None
+    reason: str = ""
+    detail: str = ""
+
+    def still_current(self, path: Path) -> bool:
+        """The entry still holds what was read (a file replaced or removed since is read again)."""
+        try:
+            return document_id_for(path) == self.document_id
+        except OSError:
+            return self.status == MISSING
+
+    def outcome(self) -> LoadOutcome:
+        if self.status == QUARANTINED:
+            return LoadOutcome(
+                file_name=self.file_name,
+                status=QUARANTINED,
+                document_id=self.document_id,
+                reason=self.reason,
+                detail=self.detail,
+            )
+        if self.status == MISSING or self.extraction is None:
+            return LoadOutcome(file_name=self.file_name, status=MISSING)
+        extraction = self.extraction
+        doc = extraction.document
+        return LoadOutcome(
+            file_name=self.file_name,
+            status=LOADED,
+            document_id=doc.document_id,
+            unit_name=doc.unit_name,
+            fiscal_year=doc.fiscal_year,
+            document_kind=doc.document_kind,
+            table_count=len(extraction.tables),
+            table_fact_count=len(extraction.table_facts),
+            prose_fact_count=len(extraction.prose_facts),
+            warning_count=len(extraction.warnings),
+        )
+
+    def into(self, batch: Batch) -> None:
+        if self.status == LOADED and self.extraction is not None:
+            batch.extractions.append(self.extraction)
+        elif self.status == QUARANTINED:
+            batch.quarantines.append(Quarantine(self.file_name, self.document_id, self.reason, self.detail))
+
+
+def prepare_file(path: Path) -> Prepared:
+    """Read and extract ``path`` — or judge it quarantined, or gone — without touching the warehouse.
 
     Never raises for anything about the file — a link out of the raw folder, a directory, a file that is
-    gone or changes while it is read, a reader or parser bug: each is an outcome.  Only a failure of the
-    warehouse itself raises.
+    gone or changes while it is read, a reader or parser bug: each is an outcome.
     """
+    path = Path(path)
     if not (path.exists() or path.is_symlink()):
-        return LoadOutcome(file_name=path.name, status=MISSING)
+        return Prepared(file_name=path.name, status=MISSING)
     problem = inbox_problem(path)
     if problem is not None:  # not opened: a link out of the raw folder, a dangling link, a directory …
-        return _quarantine(con, path, *problem, document_id=entry_id(path))
+        return _quarantined(path, *problem, document_id=entry_id(path))
     try:
         extraction = extract_file(path)
     except FileNotFoundError:  # removed between discovery and reading
-        return LoadOutcome(file_name=path.name, status=MISSING)
+        return Prepared(file_name=path.name, status=MISSING)
     except RejectedDocument as exc:  # refused: unsupported format, empty, over a limit
-        return _quarantine(con, path, exc.reason, str(exc))
+        return _quarantined(path, exc.reason, str(exc))
     except NotABudgetDisclosure as exc:
-        return _quarantine(con, path, NOT_A_BUDGET_DISCLOSURE, str(exc))
+        return _quarantined(path, NOT_A_BUDGET_DISCLOSURE, str(exc))
     except IdentityNotFound as exc:  # a disclosure whose unit or year cannot be established
-        return _quarantine(con, path, exc.reason, str(exc))
+        return _quarantined(path, exc.reason, str(exc))
     except UnreadableDocument as exc:
-        return _quarantine(con, path, UNREADABLE_DOCUMENT, str(exc))
+        return _quarantined(path, UNREADABLE_DOCUMENT, str(exc))
     except Exception as exc:  # noqa: BLE001 — a parser bug is this document's problem, not the load's
-        return _quarantine(con, path, EXTRACTION_ERROR, _describe(exc))
-    try:
-        load_extraction(con, extraction)
-    except (duckdb.IntegrityError, duckdb.DataError, duckdb.InvalidInputException) as exc:  # the rows, not
-        # the warehouse: a constraint, a value out of range (an amount over DECIMAL(20, 6)), a bad string
-        return _quarantine(con, path, LOAD_REJECTED, _describe(exc))
-    doc = extraction.document
-    return LoadOutcome(
-        file_name=path.name,
-        status=LOADED,
-        document_id=doc.document_id,
-        unit_name=doc.unit_name,
-        fiscal_year=doc.fiscal_year,
-        document_kind=doc.document_kind,
-        table_count=len(extraction.tables),
-        table_fact_count=len(extraction.table_facts),
-        prose_fact_count=len(extraction.prose_facts),
-        warning_count=len(extraction.warnings),
+        return _quarantined(path, EXTRACTION_ERROR, _describe(exc))
+    return Prepared(
+        file_name=path.name, status=LOADED, document_id=extraction.document.document_id, extraction=extraction
     )
+
+
+def write_prepared(
+    con: duckdb.DuckDBPyConnection, prepared: Prepared, replaced: set[str] = frozenset()
+) -> Prepared:
+    """Write one prepared entry in its own transaction; rows the warehouse refuses quarantine it instead
+    (returned: what was written)."""
+    batch = Batch(replaced=set(replaced))
+    prepared.into(batch)
+    try:
+        write_batch(con, batch)
+    except ROW_ERRORS as exc:
+        prepared = Prepared(
+            file_name=prepared.file_name,
+            status=QUARANTINED,
+            document_id=prepared.document_id,
+            reason=LOAD_REJECTED,
+            detail=_describe(exc),
+        )
+        batch = Batch(replaced=set(replaced))
+        prepared.into(batch)
+        write_batch(con, batch)
+    return prepared
+
+
+def load_disclosure_file(con: duckdb.DuckDBPyConnection, path: Path) -> LoadOutcome:
+    """Extract ``path`` and replace its rows in the raw layer, or quarantine it (one file, one transaction).
+
+    Never raises for anything about the file; only a failure of the warehouse itself raises.
+    """
+    return write_prepared(con, prepare_file(path)).outcome()
 
 
 def forget_departed_documents(con: duckdb.DuckDBPyConnection, files: Iterable[Path]) -> list[str]:
@@ -157,16 +211,13 @@ def forget_departed_documents(con: duckdb.DuckDBPyConnection, files: Iterable[Pa
     return forget_documents_not_in(con, set(present.values()), set(present))
 
 
-def _quarantine(
-    con: duckdb.DuckDBPyConnection, path: Path, reason: str, detail: str, document_id: str | None = None
-) -> LoadOutcome:
+def _quarantined(path: Path, reason: str, detail: str, document_id: str | None = None) -> Prepared:
     if document_id is None:
         try:
             document_id = document_id_for(path)
         except OSError:  # removed while it was being read
-            return LoadOutcome(file_name=path.name, status=MISSING)
-    record_quarantine(con, path.name, document_id, reason, detail)
-    return LoadOutcome(
+            return Prepared(file_name=path.name, status=MISSING)
+    return Prepared(
         file_name=path.name, status=QUARANTINED, document_id=document_id, reason=reason, detail=detail
     )
 
