@@ -17,10 +17,9 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.defs.marts.project import budget_dbt_project
+from dagster_project.defs.marts.project import budget_dbt_project, project_files
 from warehouse.raw_layer import ensure_raw_schema
 
-_NOT_SOURCES = {"target", "logs", "dbt_packages", ".user.yml"}
 RAW_KEY = "raw_fingerprint"
 DBT_KEY = "dbt_project_fingerprint"
 
@@ -58,7 +57,7 @@ def raw_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
 def dbt_project_fingerprint(project_dir: Path | None = None) -> str:
     root = Path(project_dir or budget_dbt_project().project_dir)
     digest = hashlib.sha256()
-    for path in sorted(_project_files(root)):
+    for path in sorted(project_files(root)):
         digest.update(str(path.relative_to(root)).encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:32]
@@ -82,13 +81,3 @@ def record_state(con: duckdb.DuckDBPyConnection, state: BuildState) -> None:
     except BaseException:
         con.execute("ROLLBACK")
         raise
-
-
-def _project_files(root: Path):
-    for path in root.iterdir():
-        if path.name in _NOT_SOURCES or path.name.startswith("."):
-            continue
-        if path.is_dir():
-            yield from _project_files(path)
-        elif path.is_file():
-            yield path

@@ -47,14 +47,15 @@ def _manifest_is_stale(project: DbtProject) -> bool:
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
-    return any(path.stat().st_mtime > built for path in _project_files(Path(project.project_dir)))
+    return any(path.stat().st_mtime > built for path in project_files(Path(project.project_dir)))
 
 
-def _project_files(root: Path):
+def project_files(root: Path):
+    """The files of the dbt project below ``root`` that dbt reads (not its target, logs or packages)."""
     for path in root.iterdir():
         if path.name in _NOT_SOURCES or path.name.startswith("."):
             continue
         if path.is_dir():
-            yield from _project_files(path)
+            yield from project_files(path)
         elif path.is_file():
             yield path
