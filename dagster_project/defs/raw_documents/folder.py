@@ -20,13 +20,11 @@ import dagster as dg
 
 from extract.readers.registry import supported_suffixes
 from warehouse.files import bytes_sha256, document_id
+from warehouse.reasons import DANGLING_LINK, NOT_A_FILE, OUTSIDE_INBOX
 
 DISCLOSURE_SUFFIXES = supported_suffixes()  # what the readers read (extract.readers.registry)
 
-# reason codes of entries that are not opened (raw.quarantine.reason)
-OUTSIDE_INBOX = "outside_inbox"
-DANGLING_LINK = "dangling_link"
-NOT_A_FILE = "not_a_file"
+# reason codes of entries that are not opened (raw.quarantine.reason), declared in warehouse.reasons
 
 
 def inbox_problem(path: Path) -> tuple[str, str] | None:
