@@ -432,3 +432,26 @@ def test_quality_status(con, doc_ids):
     assert status[doc_ids[LIAOYUAN]]["quality_status"] == "warning"
     assert status[doc_ids[LIAOYUAN]]["quality_issue_count"] > 0
     assert all(r["quality_status"] != "error" for r in status.values())
+
+
+def test_function_class_shares_long_form_beside_the_focus_columns(con, doc_ids):
+    """Every 类 in long form (fct_function_class_shares); unit_metrics has the focus classes (var
+    focus_function_classes) as columns and the rest as expenditure_other / share_other."""
+    got = {
+        r["class_code"]: r
+        for r in rows(
+            con,
+            "select * from marts.fct_function_class_shares where document_id = ?",
+            [doc_ids[CHANGJI]],
+        )
+    }
+    assert sorted(got) == ["208", "210", "221", "229"]
+    assert got["208"]["amount"] == D("927.19") and got["208"]["share"] == D("0.890553")
+    assert got["229"]["amount"] == D("5.13") and got["229"]["share"] == D("0.004927")
+    assert got["229"]["class_name"] == "其他支出" and not got["229"]["is_focus_class"]
+    assert all(got[code]["is_focus_class"] for code in ("208", "210", "221"))
+    [metrics] = rows(con, "select * from marts.unit_metrics where document_id = ?", [doc_ids[CHANGJI]])
+    for code in ("208", "210", "221"):
+        assert metrics[f"share_{code}"] == got[code]["share"]
+    # the rest: total − the focus classes (5.12: the printed 229 row says 5.13, a rounding of the source)
+    assert metrics["expenditure_other"] == D("5.12") and metrics["share_other"] == D("0.004917")

@@ -73,3 +73,14 @@
 {% macro level_from_code(code) -%}
     case length({{ code }}) when 3 then '类' when 5 then '款' when 7 then '项' end
 {%- endmacro %}
+
+{#- One SQL fragment per focus class of the function classification (var focus_function_classes: the 类 that get
+    their own columns), `{code}` replaced by the class code, joined by `sep`:
+    {{ per_focus_class("coalesce(x.expenditure_{code}, 0) as expenditure_{code}") }}. -#}
+{% macro per_focus_class(template, sep=',\n        ') -%}
+    {%- set parts = [] -%}
+    {%- for code in var('focus_function_classes') -%}
+        {%- do parts.append(template | replace('{code}', code)) -%}
+    {%- endfor -%}
+    {{ parts | join(sep) }}
+{%- endmacro %}

@@ -42,9 +42,7 @@ figure_values as (
 function_classes as (
     select
         document_id,
-        sum(total_amount) filter (where subject_code = '208') as expenditure_208,
-        sum(total_amount) filter (where subject_code = '210') as expenditure_210,
-        sum(total_amount) filter (where subject_code = '221') as expenditure_221
+        {{ per_focus_class("sum(total_amount) filter (where subject_code = '{code}') as expenditure_{code}") }}
     from function_amounts
     where subject_level = '类'
     group by document_id
@@ -54,9 +52,7 @@ joined as (
     select
         documents.document_id,
         figure_values.* exclude (document_id),
-        coalesce(function_classes.expenditure_208, 0) as expenditure_208,
-        coalesce(function_classes.expenditure_210, 0) as expenditure_210,
-        coalesce(function_classes.expenditure_221, 0) as expenditure_221,
+        {{ per_focus_class('coalesce(function_classes.expenditure_{code}, 0) as expenditure_{code}') }},
         coalesce(figure_values.staff_in_service, figure_values.staff_funded) as staff_count,
         case
             when figure_values.staff_in_service is not null then '在职人员'
@@ -75,9 +71,7 @@ final as (
 
         -- money, 万元
         {{ money('total_expenditure') }} as total_expenditure,
-        {{ money('expenditure_208') }} as expenditure_208,
-        {{ money('expenditure_210') }} as expenditure_210,
-        {{ money('expenditure_221') }} as expenditure_221,
+        {{ per_focus_class(money('expenditure_{code}') ~ ' as expenditure_{code}') }},
         {{ money('basic_expenditure') }} as basic_expenditure,
         {{ money('project_expenditure') }} as project_expenditure,
         {{ money('reserve_expenditure') }} as reserve_expenditure,
@@ -101,9 +95,7 @@ final as (
 
         -- shares of total_expenditure
         {{ safe_ratio('three_public_total', 'total_expenditure') }} as three_public_share,
-        {{ safe_ratio('expenditure_208', 'total_expenditure') }} as share_208,
-        {{ safe_ratio('expenditure_210', 'total_expenditure') }} as share_210,
-        {{ safe_ratio('expenditure_221', 'total_expenditure') }} as share_221
+        {{ per_focus_class(safe_ratio('expenditure_{code}', 'total_expenditure') ~ ' as share_{code}') }}
     from joined
 )
 

@@ -60,15 +60,12 @@ final as (
 
         -- money, 万元
         unit_figures.total_expenditure,
-        unit_figures.expenditure_208,
-        unit_figures.expenditure_210,
-        unit_figures.expenditure_221,
-        -- the rest of the function mix: total − 208 − 210 − 221 (a class not printed counts 0)
+        {{ per_focus_class('unit_figures.expenditure_{code}') }},
+        -- the rest of the function mix: total − the focus classes (var focus_function_classes; a class not
+        -- printed counts 0)
         cast(
             unit_figures.total_expenditure - (
-                coalesce(unit_figures.expenditure_208, 0)
-                + coalesce(unit_figures.expenditure_210, 0)
-                + coalesce(unit_figures.expenditure_221, 0)
+                {{ per_focus_class('coalesce(unit_figures.expenditure_{code}, 0)', sep=' + ') }}
             ) as decimal(20, 6)
         ) as expenditure_other,
         unit_figures.basic_expenditure,
@@ -94,17 +91,13 @@ final as (
 
         -- shares of total_expenditure
         unit_figures.three_public_share,
-        unit_figures.share_208,
-        unit_figures.share_210,
-        unit_figures.share_221,
-        -- 1 − the three shares; NULL when share_208 is (no total to share)
+        {{ per_focus_class('unit_figures.share_{code}') }},
+        -- 1 − the focus classes' shares; NULL when there is no total to share
         case
-            when unit_figures.share_208 is not null
+            when unit_figures.total_expenditure is not null and unit_figures.total_expenditure != 0
                 then cast(
                         cast(1 as decimal(12, 6)) - (
-                            coalesce(unit_figures.share_208, 0)
-                            + coalesce(unit_figures.share_210, 0)
-                            + coalesce(unit_figures.share_221, 0)
+                            {{ per_focus_class('coalesce(unit_figures.share_{code}, 0)', sep=' + ') }}
                         ) as decimal(12, 6)
                     )
         end as share_other,
