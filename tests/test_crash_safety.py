@@ -274,6 +274,7 @@ def test_sigkill_at_random_points_never_leaves_a_broken_warehouse(tmp_path, monk
     raw = tmp_path / "raw"
     warehouse = tmp_path / "wh" / "budget.duckdb"
     published = warehouse.parent / "published" / "budget_marts.duckdb"
+    wal = warehouse.with_name(warehouse.name + ".wal")
     _set_inbox(raw, INBOX_A)
     shutil.copytree(tmp_path / "clean_A" / "wh", warehouse.parent, ignore=shutil.ignore_patterns(".*"))
     old_marts, old_published = _warehouse_marts(warehouse), _published_marts(published)
@@ -293,8 +294,12 @@ def test_sigkill_at_random_points_never_leaves_a_broken_warehouse(tmp_path, monk
             reached = _wait_for(proc, err, lambda p, e: _last_phase(e) != "start", "the raw folder line")
             time.sleep(rng.uniform(0, 1.5))
         elif aim == "load":
-            reached = _wait_for(proc, err, lambda p, e: _last_phase(e) in ("load", "dbt"), "the first load")
-            time.sleep(rng.uniform(0, 1.0))
+            # the raw load is one bulk transaction per chunk, announced only once committed: aim at the
+            # warehouse's write-ahead log, which exists while the writer writes (dbt builds a copy aside)
+            reached = _wait_for(
+                proc, err, lambda p, e: wal.exists() or _last_phase(e) in ("load", "dbt"), "the first load"
+            )
+            time.sleep(rng.uniform(0, 0.05))
         elif aim == "dbt":
             reached = _wait_for(proc, err, lambda p, e: _dbt_child(p.pid) is not None, "a dbt child process")
             dbt_pid = _dbt_child(proc.pid)
@@ -309,10 +314,19 @@ def test_sigkill_at_random_points_never_leaves_a_broken_warehouse(tmp_path, monk
         dbt_pid = dbt_pid or dbt_now
         in_publish = _publishing(published, proc.pid)
         announced = _last_phase(err)
+        writing_raw = wal.exists()
         proc.send_signal(signal.SIGKILL)
         # stderr announces dbt when the marts job starts and nothing until it ends (publish included): what
         # was running is told by the publisher's temporary file and the dbt child seen at the kill
-        phase = "publish" if in_publish else "dbt" if dbt_now else announced
+        phase = (
+            "publish"
+            if in_publish
+            else "dbt"
+            if dbt_now
+            else "load"
+            if writing_raw and announced in ("extract", "load")
+            else announced
+        )
         status = proc.wait()
         killed = status == -signal.SIGKILL
         if dbt_pid is not None:  # dbt dies with the build (parent-death signal): never left running alone

@@ -80,6 +80,17 @@ ALLOWED: dict[str, dict[str, str]] = {
     "benchmarks/per_document.py": {
         "table": "a raw table name from the code constant list of the benchmark",
     },
+    "warehouse/ducklake.py": {
+        "_sql_string(str(extension_file(name)))": "the path of an extension file in an installed package; LOAD takes no parameter: quote-doubled",
+        "LAKE": "code constant: the lake's catalog alias",
+        "_sql_string(settings.catalog)": "the catalog of our settings (BUDGET_DUCKLAKE_CATALOG); ATTACH takes no parameter: quote-doubled",
+        "_sql_string(str(settings.data_path))": "the data folder of our settings; ATTACH takes no parameter: quote-doubled",
+    },
+    "warehouse/publication.py": {
+        "_literal(published_file)": "a path of our settings; ATTACH takes no parameter: quote-doubled literal",
+        "PUBLISHED_SCHEMA": "code constant 'published'",
+        "COLUMN_CATALOGUE": "code constant: the column catalogue's table name",
+    },
 }
 
 
