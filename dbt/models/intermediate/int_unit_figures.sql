@@ -1,6 +1,6 @@
 -- One row per document: the chosen value of every key figure (int_figures_reconciled) side by side, the 类
 -- totals of the function breakdown (int_function_amounts), the head count used for per-capita figures, and the
--- ratios built on them.  unit_metrics publishes these; int_plausibility_checks judges them.
+-- ratios built on them.  unit_metrics publishes these; checks/chk_plausibility_* judge them.
 -- Money in 万元 DECIMAL(20,6); ratios DECIMAL(12,6), NULL when the denominator is missing or 0.
 
 with
