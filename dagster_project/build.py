@@ -56,6 +56,7 @@ from dagster_project.defs.extraction.loading import (
 )
 from dagster_project.defs.instance_hygiene import build_tags, prune_history, release_dead_runs
 from dagster_project.defs.marts.aside import clear_aside
+from dagster_project.defs.marts.incremental import mode_line, needs_full_refresh
 from dagster_project.defs.raw_documents.partitions import sync_disclosure_partitions
 from dagster_project.defs.raw_documents.schedule import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from dagster_project.defs.resources import warehouse_connection
@@ -90,6 +91,7 @@ class BuildReport:
     issues: list[dict] | str | None = None  # quality issues per document, read under the lock
     counters: Counters = field(default_factory=Counters)  # files seen / unchanged / extracted / … removed
     nothing_changed: bool = False  # dbt and publishing skipped: the marts and their publication are current
+    dbt_full_refresh: bool | None = None  # dbt rebuilt every model (the dbt project changed); None: no dbt
 
     @property
     def ok(self) -> bool:
@@ -105,7 +107,11 @@ class BuildReport:
 
     def incremental(self) -> dict:
         """The counters, for ``budget-warehouse build --json``."""
-        return {**self.counters.as_dict(), "nothing_changed": self.nothing_changed}
+        return {
+            **self.counters.as_dict(),
+            "nothing_changed": self.nothing_changed,
+            "dbt_full_refresh": self.dbt_full_refresh,
+        }
 
     @property
     def loaded(self) -> list[LoadOutcome]:
@@ -310,6 +316,7 @@ def build_warehouse(
             report.forgotten = forget_departed_documents(con, files)
             seen_now = current_state(con) if not report.failed_loads else None
             last = BuildState.read(con)
+            full_refresh = needs_full_refresh(con)
         report.counters.removed += len(report.forgotten)
         if report.forgotten:
             progress.note(
@@ -334,6 +341,8 @@ def build_warehouse(
                 "it — dbt and publishing skipped (the marts and their publication are current)"
             )
         else:
+            report.dbt_full_refresh = full_refresh  # the dbt asset decides the same from the same file
+            progress.note(mode_line(full_refresh))
             _build_marts(
                 defs.resolve_job_def("build_marts"), instance, run_config, report, progress, verbose, tags
             )

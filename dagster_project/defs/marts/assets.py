@@ -16,9 +16,11 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.build_lock import connect_writer, warehouse_lock
+from dagster_project.defs.extraction.build_state import dbt_project_fingerprint
 from dagster_project.defs.extraction.loading import forget_departed_documents
 from dagster_project.defs.marts.aside import clear_aside, prepare_aside, swap_in
 from dagster_project.defs.marts.held_back import MAX_PASSES, attribute, record_holds, reset_holds
+from dagster_project.defs.marts.incremental import mode_line, needs_full_refresh, record_built
 from dagster_project.defs.marts.project import budget_dbt_project
 from dagster_project.defs.marts.translator import BudgetDbtTranslator
 from dagster_project.defs.pools import DUCKDB_WRITER_POOL
@@ -27,6 +29,8 @@ from dagster_project.defs.resources import dbt_warehouse_args, warehouse_connect
 
 budget_project = budget_dbt_project()
 
+# a build whose dbt project is the one the models were built with: the unit tests (code, not data) passed then
+INCREMENTAL_BUILD_ARGS = ("--exclude", "resource_type:unit_test")
 DBT_RUNS_DIR = Path("runs")  # under dbt's target folder
 KEEP_DBT_RUNS = 5  # the newest folders of dbt artifacts kept (each ~10 MB); older ones are removed
 LEGACY_RUN_DIR_PREFIX = "budget_warehouse_dbt-"  # what dagster-dbt named them before (one per run, unbounded)
@@ -74,6 +78,12 @@ def _build_holding_back(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     otherwise."""
     with contextlib.closing(connect_writer(aside)) as con:
         reset_holds(con)
+        fingerprint = dbt_project_fingerprint()
+        full_refresh = needs_full_refresh(con, fingerprint)
+    # the per-document models are incremental; a changed dbt project rebuilds them all, and runs the unit
+    # tests, which test the project's code on fixtures, not the data (``incremental``)
+    refresh = ["--full-refresh"] if full_refresh else list(INCREMENTAL_BUILD_ARGS)
+    context.log.info(mode_line(full_refresh))
     for attempt in range(1, MAX_PASSES + 1):
         target = (
             Path(budget_project.project_dir)
@@ -82,7 +92,10 @@ def _build_holding_back(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
             / (f"{context.run.run_id[:8]}-{uuid.uuid4().hex[:6]}")
         )
         invocation = dbt.cli(
-            ["build", *dbt_warehouse_args(aside)], context=context, target_path=target, raise_on_error=False
+            ["build", *refresh, *dbt_warehouse_args(aside)],
+            context=context,
+            target_path=target,
+            raise_on_error=False,
         )
         try:
             events = list(invocation.stream())  # kept until this build is known to stand
@@ -93,6 +106,8 @@ def _build_holding_back(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
                 invocation.process.wait(timeout=60)
             prune_dbt_runs(Path(budget_project.project_dir) / "target")
         if invocation.is_successful():
+            with contextlib.closing(connect_writer(aside)) as con:
+                record_built(con, fingerprint)
             yield from events
             return
         run_results = _artifact(invocation, "run_results.json")

@@ -22,27 +22,72 @@ figures_long as (
     where is_versioned
 ),
 
+-- a version and the version before it (duplicates have no pair; a first version has none)
+pairs as (
+    select
+        document_id,
+        unit_id,
+        fiscal_year,
+        document_kind,
+        version_number,
+        previous_document_id
+    from versions
+    where not is_duplicate
+        and previous_document_id is not null
+),
+
+-- each pair's figures, from both of its documents.  Joined by document id only, never figure to figure (a
+-- join of the figures of every document with those of every other, which the planner chose over 10,000
+-- documents and which filled the disk)
+pair_values as (
+    select
+        pairs.document_id,
+        figures_long.figure,
+        'current' as side,
+        figures_long.value
+    from pairs
+    inner join figures_long
+        on figures_long.document_id = pairs.document_id
+    union all
+    select
+        pairs.document_id,
+        figures_long.figure,
+        'previous' as side,
+        figures_long.value
+    from pairs
+    inner join figures_long
+        on figures_long.document_id = pairs.previous_document_id
+),
+
+-- the figures both versions state (a row each, the value NULL or not)
+compared as (
+    select
+        document_id,
+        figure,
+        max(value) filter (where side = 'previous') as previous_value,
+        max(value) filter (where side = 'current') as value
+    from pair_values
+    group by document_id, figure
+    having count(*) filter (where side = 'previous') > 0
+        and count(*) filter (where side = 'current') > 0
+),
+
 final as (
     select
-        versions.document_id,
-        versions.unit_id,
-        versions.fiscal_year,
-        versions.document_kind,
-        versions.version_number,
-        versions.previous_document_id,
-        current_values.figure,
-        {{ money('previous_values.value') }} as previous_value,
-        {{ money('current_values.value') }} as value,
-        {{ money('current_values.value - previous_values.value') }} as change
-    from versions
-    inner join figures_long as current_values
-        on current_values.document_id = versions.document_id
-    inner join figures_long as previous_values
-        on previous_values.document_id = versions.previous_document_id
-            and previous_values.figure = current_values.figure
-    where not versions.is_duplicate
-        and versions.previous_document_id is not null
-        and current_values.value is distinct from previous_values.value
+        pairs.document_id,
+        pairs.unit_id,
+        pairs.fiscal_year,
+        pairs.document_kind,
+        pairs.version_number,
+        pairs.previous_document_id,
+        compared.figure,
+        {{ money('compared.previous_value') }} as previous_value,
+        {{ money('compared.value') }} as value,
+        {{ money('compared.value - compared.previous_value') }} as change
+    from pairs
+    inner join compared
+        on compared.document_id = pairs.document_id
+    where compared.value is distinct from compared.previous_value
 )
 
 select * from final

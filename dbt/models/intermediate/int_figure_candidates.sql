@@ -9,24 +9,30 @@
 -- whole-budget candidates (scope all) are compared with each other; for every other figure all candidates are.
 -- The rules (which row, column or prose fact gives which figure, at which precedence) are the seed figure_rules.
 
+{{ config(**incremental_by_document()) }}
+
 with
 
 facts as (
     select * from {{ ref('stg_table_facts') }}
+    where {{ stale_documents_only('document_id') }}
 ),
 
 tables as (
     select * from {{ ref('stg_tables') }}
+    where {{ stale_documents_only('document_id') }}
 ),
 
 consistency as (
     select * from {{ ref('int_table_consistency') }}
+    where {{ stale_documents_only('document_id') }}
 ),
 
 -- prose read by OCR is never a candidate: a misread digit in a sentence has no sum to catch it (docs/ocr.md)
 prose as (
     select * from {{ ref('stg_prose_facts') }}
-    where source_method is distinct from 'ocr'
+    where {{ stale_documents_only('document_id') }}
+        and source_method is distinct from 'ocr'
 ),
 
 table_kinds as (

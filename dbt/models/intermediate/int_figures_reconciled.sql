@@ -7,14 +7,18 @@
 -- has_conflict: another eligible, comparable candidate differs from the chosen value by more than money_tolerance
 --   (0.01, dbt_project.yml); the chosen one must be comparable too.
 
+{{ config(**incremental_by_document()) }}
+
 with
 
 candidates as (
     select * from {{ ref('int_figure_candidates') }}
+    where {{ stale_documents_only('document_id') }}
 ),
 
 documents as (
     select document_id from {{ ref('stg_documents') }}
+    where {{ stale_documents_only('document_id') }}
 ),
 
 -- the figures reconciled here, with their value kind (seed figures)

@@ -8,18 +8,23 @@
 -- basic and project amounts; a 款 without a row is derived from its 项 rows (first 5 digits) and a 类 without
 -- a row from its 款 rows, printed or derived (first 3 digits); derived rows say 'derived from N rows'.
 
+{{ config(**incremental_by_document()) }}
+
 with
 
 facts as (
     select * from {{ ref('stg_table_facts') }}
+    where {{ stale_documents_only('document_id') }}
 ),
 
 consistency as (
     select * from {{ ref('int_table_consistency') }}
+    where {{ stale_documents_only('document_id') }}
 ),
 
 prose as (
     select * from {{ ref('stg_prose_facts') }}
+    where {{ stale_documents_only('document_id') }}
 ),
 
 -- the kinds whose function rows can be the document's source, with their rank (a 决算's 支出决算表 /

@@ -8,18 +8,23 @@
 --   prose:  source_kind 'prose', table_id -1, rank 10, one term; each distinct value in a scope once (its first
 --           statement).
 
+{{ config(**incremental_by_document()) }}
+
 with
 
 facts as (
     select * from {{ ref('stg_table_facts') }}
+    where {{ stale_documents_only('document_id') }}
 ),
 
 consistency as (
     select * from {{ ref('int_table_consistency') }}
+    where {{ stale_documents_only('document_id') }}
 ),
 
 prose as (
     select * from {{ ref('stg_prose_facts') }}
+    where {{ stale_documents_only('document_id') }}
 ),
 
 class_table_kinds as (

@@ -33,10 +33,13 @@
 -- columns of one row.
 -- expected = the sum of the terms, found = the amount printed as their total, difference = found - expected.
 
+{{ config(**incremental_by_document()) }}
+
 with
 
 facts as (
     select * from {{ ref('stg_table_facts') }}
+    where {{ stale_documents_only('document_id') }}
 ),
 
 -- one row per printed data row
