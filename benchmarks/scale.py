@@ -3,6 +3,7 @@
     uv run python benchmarks/scale.py                       # N = 100
     uv run python benchmarks/scale.py --sizes 100,1000 --pdf-share 0.05
     uv run python benchmarks/scale.py --sizes 10000 --workdir /data/bench
+    uv run python benchmarks/scale.py --sizes 100 --pdf-cores 24        # + PDFs on one core and on two
 
 For each N it generates N distinct disclosures from the five seed text conversions (``data/raw/00*.txt``): each
 copy gets its own unit name (a made-up place prefixed to the place its unit's name starts with — the unit as the
@@ -128,9 +129,11 @@ def _size_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6 if folder.exists() else 0.0
 
 
-def build(inbox: Path, warehouse: Path, label: str, dagster_home: Path) -> Run:
+def build(inbox: Path, warehouse: Path, label: str, dagster_home: Path, workers: int | None = None) -> Run:
     before = _size_mb(dagster_home)
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
+    if workers is not None:
+        env["BUDGET_EXTRACT_WORKERS"] = str(workers)
     started = time.monotonic()
     result = subprocess.run(
         [
@@ -197,6 +200,33 @@ def query_latency(published: Path, reads: int = 200) -> tuple[float, float]:
     return times[len(times) // 2] * 1000, times[int(len(times) * 0.95)] * 1000
 
 
+def pdf_cores(work: Path, count: int, repeats: int) -> Table:
+    """PDF extraction on one core and on two: ``count`` rendered disclosures built from scratch with
+    ``BUDGET_EXTRACT_WORKERS`` 1 and 2; the extract+load phase's throughput and its ratio (target ≥ 1.6×)."""
+    root = work / f"pdf{count}"
+    shutil.rmtree(root, ignore_errors=True)
+    inbox = root / "raw"
+    generate(inbox, 0, count, 1.0)
+    seconds: dict[int, list[float]] = {1: [], 2: []}
+    for _ in range(repeats):
+        for workers in (1, 2):
+            run_root = root / f"w{workers}"
+            shutil.rmtree(run_root, ignore_errors=True)
+            home = run_root / "dagster_home"
+            home.mkdir(parents=True)
+            shutil.copy(ROOT / "dagster_project" / "dagster.yaml", home / "dagster.yaml")
+            run = build(inbox, run_root / "warehouse" / "budget.duckdb", f"pdf w{workers}", home, workers)
+            seconds[workers].append(run.phases.get("extract_load", float("nan")))
+    table = Table(title=f"PDF extraction, {count} rendered disclosures from scratch (medians of {repeats})")
+    for column in ("workers", "extract+load s", "PDFs/s", "speed-up"):
+        table.add_column(column, justify="right")
+    one = statistics.median(seconds[1])
+    for workers in (1, 2):
+        median = statistics.median(seconds[workers])
+        table.add_row(str(workers), f"{median:.1f}", f"{count / median:.2f}", f"{one / median:.2f}×")
+    return table
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100", help="comma-separated N (default 100)")
@@ -204,6 +234,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=1, help="runs per case (median)")
     parser.add_argument(
         "--workdir", type=Path, help="where the inboxes and warehouses go (default: a temp dir)"
+    )
+    parser.add_argument(
+        "--pdf-cores",
+        type=int,
+        default=0,
+        metavar="M",
+        help="also build M rendered PDF disclosures on one and on two extraction workers (speed-up)",
     )
     args = parser.parse_args(argv)
     console = Console(width=200)
@@ -226,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     ):
         table.add_column(column, justify="right" if column not in ("case", "ok") else "left")
     work = args.workdir or Path(tempfile.mkdtemp(prefix="scale_"))
-    for n in (int(s) for s in args.sizes.split(",")):
+    for n in (int(s) for s in args.sizes.split(",") if s.strip()):
         cases: dict[str, list[Run]] = {"full": [], "nightly +10": [], "no-op": []}
         for repeat in range(args.repeats):
             root = work / f"n{n}_{repeat}"
@@ -267,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
                 "yes" if all(r.ok for r in runs) else "NO",
             )
     console.print(table)
+    if args.pdf_cores:
+        console.print(pdf_cores(work, args.pdf_cores, args.repeats))
     console.print(f"inboxes and warehouses in {work}")
     return 0
 

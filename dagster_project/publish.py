@@ -43,6 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from warehouse.catalogue import COLUMN_NAMES, as_rows, read_manifest_catalogue
 from warehouse.files import file_sha256
@@ -427,30 +428,37 @@ def _write_column_catalogue(
 def _copy_sources(con: duckdb.DuckDBPyConnection, raw_dir: Path | None, target: Path) -> int:
     """Copy each document's file into ``target`` as ``<document_id><suffix>`` and record it in
     ``published.documents.source_file``.  Files are named by content hash, so an existing copy is the same
-    file: it is never rewritten while a reader may follow a link to it."""
+    file: it is never rewritten while a reader may follow a link to it, and it is linked without reading the
+    inbox again (a build over 10,000 documents publishes without hashing 10,000 files).  A new copy is made
+    only when the inbox's file still has the loaded content.  The links are written in one statement."""
     if raw_dir is None:
         return 0
     rows = con.execute(
         f"SELECT document_id, file_name, content_sha256 FROM {PUBLISHED_SCHEMA}.documents"
     ).fetchall()
     target.mkdir(parents=True, exist_ok=True)
-    copied = 0
+    present = {path.name for path in target.iterdir()}
+    links: dict[str, list[str]] = {"document_id": [], "source_file": []}
     for document_id, file_name, sha256 in rows:
         source = Path(raw_dir) / file_name
-        if not source.is_file() or file_sha256(source) != sha256:
-            continue  # the file left the folder or changed since it was loaded: no link
         name = f"{document_id}{source.suffix.lower()}"
-        destination = target / name
-        if not destination.exists():
+        if name not in present:
+            if not source.is_file() or file_sha256(source) != sha256:
+                continue  # the file left the folder or changed since it was loaded: no link
             partial = target / f".{name}.tmp"
             shutil.copyfile(source, partial)
-            os.replace(partial, destination)
+            os.replace(partial, target / name)
+            present.add(name)
+        links["document_id"].append(document_id)
+        links["source_file"].append(name)
+    if links["document_id"]:
+        con.register("source_links", pa.table(links))
         con.execute(
-            f"UPDATE {PUBLISHED_SCHEMA}.documents SET source_file = ? WHERE document_id = ?",
-            [name, document_id],
+            f"UPDATE {PUBLISHED_SCHEMA}.documents SET source_file = source_links.source_file "
+            f"FROM source_links WHERE {PUBLISHED_SCHEMA}.documents.document_id = source_links.document_id"
         )
-        copied += 1
-    return copied
+        con.unregister("source_links")
+    return len(links["document_id"])
 
 
 def _prune_sources(target: Path, keep: Iterable[str]) -> None:
