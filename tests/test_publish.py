@@ -8,6 +8,7 @@ file open, as the dashboard does, and reads it in a loop.
 from __future__ import annotations
 
 import hashlib
+import shutil
 import threading
 import time
 
@@ -30,6 +31,7 @@ from dagster_project.publish import (
     sources_dir,
 )
 from dashboard.data import read_snapshot
+from warehouse.files import file_sha256
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:dagster_dbt")
 
@@ -162,13 +164,24 @@ def test_a_failed_publish_keeps_the_previous_publication(built, tmp_path):
 
 
 def test_a_source_file_that_changed_since_the_load_is_not_linked(built, tmp_path):
+    """A new copy is made only of a file that still has the loaded bytes; a copy the publication holds already
+    (named by the content hash) stays linked — it is the loaded content, whatever the inbox holds now."""
     work = copy_of(built, tmp_path)
     changed = min(work.raw.iterdir())
     changed.write_text(changed.read_text(encoding="utf-8") + "\n追加\n", encoding="utf-8")
+    sources = work.published.parent / "sources"
+    publish_marts(work.warehouse, work.published, raw_dir=work.raw)
+    linked = {r["file_name"]: r for r in work.rows("SELECT * FROM published.documents")}
+    held = linked[changed.name]
+    assert held["source_file"] is not None
+    assert file_sha256(sources / held["source_file"]) == held["content_sha256"] != file_sha256(changed)
+
+    shutil.rmtree(sources)  # no copy held: the changed file is not copied, the others are
     publish_marts(work.warehouse, work.published, raw_dir=work.raw)
     linked = {r["file_name"]: r["source_file"] for r in work.rows("SELECT * FROM published.documents")}
     assert linked[changed.name] is None
     assert sum(v is not None for v in linked.values()) == 4
+    assert len(list(sources.iterdir())) == 4
 
 
 # --------------------------------------------------------------------------- Dagster
