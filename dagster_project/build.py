@@ -4,10 +4,12 @@
    naming it) and open the warehouse once (held by another process: ``BuildBusy`` naming that process); then
    undo what a killed build left — its Dagster runs and ``duckdb_writer`` slots (``defs.instance_hygiene``),
    the copy dbt was building (``defs.marts.aside``), the publisher's temporary files — and say so;
-1. register a ``disclosures`` partition per file of the raw folder (and drop those of departed files);
-2. plan the load (``defs.extraction.batch.plan_batch``): files whose bytes are loaded already are skipped
-   unread; when some file is new, changed or gone, materialise ``raw_disclosure`` (and its checks) over
-   every partition in ONE run: it extracts the rest on all cores and writes them with one writer;
+1. plan the load (``defs.extraction.batch.plan_batch``): files whose bytes are loaded already are skipped
+   unread;
+2. when some file is new, changed or gone, add ONE ``arrivals`` partition (``defs.raw_documents.partitions``)
+   and materialise ``raw_disclosure`` (and its checks) for it in ONE run: it extracts the rest on all cores
+   and writes them with one writer — one materialization event per build, whatever the number of files;
+   when nothing is new, changed or gone, no Dagster run at all;
 3. forget documents whose file left the folder;
 4. when nothing changed — no file loaded, quarantined or removed, the raw layer and the dbt project as the
    last successful build saw them (``defs.extraction.build_state``), the published copy there — say "nothing
@@ -57,8 +59,7 @@ from dagster_project.defs.extraction.loading import (
 from dagster_project.defs.instance_hygiene import build_tags, prune_history, release_dead_runs
 from dagster_project.defs.marts.aside import clear_aside
 from dagster_project.defs.marts.incremental import mode_line, needs_full_refresh
-from dagster_project.defs.raw_documents.partitions import sync_disclosure_partitions
-from dagster_project.defs.raw_documents.schedule import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
+from dagster_project.defs.raw_documents.partitions import add_arrival
 from dagster_project.defs.resources import warehouse_connection
 from dagster_project.defs.settings import WarehouseSettings
 from dagster_project.publish import PUBLISHED_MARTS_ASSET, remove_leftovers
@@ -299,12 +300,17 @@ def build_warehouse(
         progress.note(
             f"raw folder {settings.raw_dir}: {len(files)} file(s); warehouse {settings.warehouse_path}"
         )
-        keys = sync_disclosure_partitions(instance, [path.name for path in files])
         with warehouse_connection(defs.resources["duckdb"]) as con:
             plan = plan_batch(con, files, whole_folder=True)
-        if plan.has_work and keys:
+        if plan.has_work:
             _load_batch(
-                defs.resolve_job_def("load_disclosures"), keys, instance, run_config, report, listener, tags
+                defs.resolve_job_def("load_disclosures"),
+                add_arrival(instance),
+                instance,
+                run_config,
+                report,
+                listener,
+                tags,
             )
         else:
             report.counters = Counters(seen=len(files), unchanged=len(files))
@@ -415,19 +421,16 @@ class _BuildListener(LoadListener):
 
 def _load_batch(
     job: dg.JobDefinition,
-    keys: list[str],
+    arrival: str,
     instance: dg.DagsterInstance,
     run_config,
     report: BuildReport,
     listener: _BuildListener,
     tags: dict[str, str] | None = None,
 ) -> None:
-    """One run of ``raw_disclosure`` over every partition (the range from the first to the last)."""
+    """One run of ``raw_disclosure`` for the arrival partition ``arrival``: the whole folder in one batch."""
     result = job.execute_in_process(
-        instance=instance,
-        run_config=run_config,
-        raise_on_error=False,
-        tags={**(tags or {}), PARTITION_RANGE_START_TAG: keys[0], PARTITION_RANGE_END_TAG: keys[-1]},
+        instance=instance, run_config=run_config, raise_on_error=False, tags=tags, partition_key=arrival
     )
     if not result.success:
         error = _failure_message(result)

@@ -1,6 +1,6 @@
 """The Dagster code location ``budget_warehouse`` (``dagster dev`` loads ``defs`` from here).
 
-    raw folder ──sensor / nightly schedule──▶ raw_disclosure (one partition per file) ──▶ dbt: staging ─▶ marts
+    raw folder ──sensor / nightly schedule──▶ raw_disclosure (one partition per arrival) ──▶ dbt: staging ─▶ marts
         ──▶ published_marts (read-only copy for the dashboard and BI tools)
     the sensor's loads ──marts_after_loads──▶ build_marts (dbt build + publish, once the loads are done)
 

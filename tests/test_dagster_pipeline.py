@@ -4,7 +4,9 @@ The build test runs once per module (it is slow): the five seed disclosures plus
 ``build_warehouse`` — the function behind ``budget-warehouse build`` — twice, on tmp paths.
 """
 
+import re
 import shutil
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import dagster as dg
@@ -13,12 +15,14 @@ import pytest
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.build import build_warehouse
-from dagster_project.definitions import defs
+from dagster_project.definitions import build_definitions, defs
+from dagster_project.defs.extraction.batch import WORKERS_ENV
 from dagster_project.defs.marts.checks import document_quality
 from dagster_project.defs.raw_documents.folder import RawFolderResource
-from dagster_project.defs.raw_documents.partitions import disclosures
+from dagster_project.defs.raw_documents.partitions import add_arrival, arrivals
 from dagster_project.defs.raw_documents.schedule import nightly_build
 from dagster_project.defs.raw_documents.sensor import raw_folder_sensor
+from dagster_project.defs.settings import WarehouseSettings
 from dagster_project.report import print_report, report_lines
 
 NEWS_FILE = "999_news.txt"
@@ -41,10 +45,11 @@ def test_definitions_load():
 
 
 def test_dbt_reads_raw_from_the_load_asset():
-    """raw_disclosure (partitioned per file) → staging → marts.unit_metrics (not partitioned)."""
+    """raw_disclosure (partitioned per arrival batch) → staging → marts.unit_metrics (not partitioned)."""
     graph = defs.resolve_asset_graph()
     raw = dg.AssetKey("raw_disclosure")
     assert isinstance(graph.get(raw).partitions_def, dg.DynamicPartitionsDefinition)
+    assert graph.get(raw).partitions_def.name == arrivals.name
     [unit_metrics] = [key for key in graph.get_all_asset_keys() if key.path[-1] == "unit_metrics"]
     assert graph.get(unit_metrics).partitions_def is None
     ancestors, frontier = set(), [unit_metrics]
@@ -69,31 +74,110 @@ def raw_dir(tmp_path, seed_disclosures, news_text):
     return raw
 
 
-def test_sensor_adds_a_partition_and_a_run_per_file(raw_dir):
+ARRIVAL_KEY = re.compile(r"\d{8}T\d{6}Z(-\d{3})?")
+
+
+def test_arrival_keys_are_the_utc_time_unique_and_sortable():
+    found = datetime(2026, 12, 1, 2, 0, 0, tzinfo=UTC)
+    with dg.instance_for_test() as instance:
+        keys = [add_arrival(instance, found) for _ in range(3)]
+        later = add_arrival(instance, datetime(2026, 12, 1, 2, 0, 1, tzinfo=UTC))
+        assert instance.get_dynamic_partitions(arrivals.name) == [*keys, later]
+    assert keys == ["20261201T020000Z", "20261201T020000Z-001", "20261201T020000Z-002"]
+    assert sorted([later, *keys]) == [*keys, later]
+
+
+def test_the_sensor_adds_one_arrival_and_one_run_when_the_listing_changes(raw_dir):
     resources = {"raw_folder": RawFolderResource(path=str(raw_dir))}
+    with dg.instance_for_test() as instance:
+        with dg.build_sensor_context(instance=instance, resources=resources) as context:
+            first = raw_folder_sensor(context)
+        [add] = first.dynamic_partitions_requests
+        [run] = first.run_requests
+        assert add.partitions_def_name == arrivals.name and list(add.partition_keys) == [run.partition_key]
+        assert ARRIVAL_KEY.fullmatch(run.partition_key) and run.run_key == run.partition_key
+        assert first.cursor
+        instance.add_dynamic_partitions(add.partitions_def_name, list(add.partition_keys))  # as the daemon
+
+        with dg.build_sensor_context(instance=instance, resources=resources, cursor=first.cursor) as context:
+            unchanged = raw_folder_sensor(context)
+        assert isinstance(unchanged, dg.SkipReason)
+
+        (raw_dir / "notes.md").write_text("not a disclosure file type, edited", encoding="utf-8")
+        with dg.build_sensor_context(instance=instance, resources=resources, cursor=first.cursor) as context:
+            changed = raw_folder_sensor(context)
+        [add_again] = changed.dynamic_partitions_requests
+        [run_again] = changed.run_requests
+        assert list(add_again.partition_keys) == [run_again.partition_key] != [run.partition_key]
+        assert changed.cursor != first.cursor
+        assert instance.get_dynamic_partitions(arrivals.name) == [run.partition_key]
+
+
+def test_the_sensor_skips_an_empty_folder(tmp_path):
+    resources = {"raw_folder": RawFolderResource(path=str(tmp_path))}
     with (
         dg.instance_for_test() as instance,
         dg.build_sensor_context(instance=instance, resources=resources) as context,
     ):
         result = raw_folder_sensor(context)
-    expected = sorted(path.name for path in raw_dir.iterdir() if not path.name.startswith("."))
-    assert "notes.md" in expected
-    assert sorted(r.partition_key for r in result.run_requests) == expected
-    [add] = result.dynamic_partitions_requests
-    assert add.partitions_def_name == disclosures.name and sorted(add.partition_keys) == expected
-    assert len({r.run_key for r in result.run_requests}) == len(expected)
+    assert not result.run_requests and not result.dynamic_partitions_requests and result.skip_reason
 
 
-def test_nightly_schedule_asks_for_every_partition_in_one_run(raw_dir):
+def test_nightly_schedule_adds_one_arrival_and_asks_for_it(raw_dir):
     resources = {"raw_folder": RawFolderResource(path=str(raw_dir))}
     with dg.instance_for_test() as instance:
-        instance.add_dynamic_partitions(disclosures.name, ["gone.txt"])
-        with dg.build_schedule_context(instance=instance, resources=resources) as context:
+        with dg.build_schedule_context(
+            instance=instance, resources=resources, repository_def=defs.get_repository_def()
+        ) as context:
             [request] = nightly_build.evaluate_tick(context).run_requests
-        keys = instance.get_dynamic_partitions(disclosures.name)
-    assert sorted(keys) == sorted(path.name for path in raw_dir.iterdir() if not path.name.startswith("."))
-    assert request.tags["dagster/asset_partition_range_start"] == keys[0]
-    assert request.tags["dagster/asset_partition_range_end"] == keys[-1]
+        keys = instance.get_dynamic_partitions(arrivals.name)
+    assert keys == [request.partition_key] and ARRIVAL_KEY.fullmatch(request.partition_key)
+
+
+def _counters(result: dg.ExecuteInProcessResult) -> dict[str, int]:
+    [materialization] = result.asset_materializations_for_node("raw_disclosure")
+    return {key: value.value for key, value in materialization.metadata.items() if key.startswith("files_")}
+
+
+def test_an_arrival_loads_what_is_new_and_again_reads_nothing(raw_dir, tmp_path):
+    """A materialization of an arrival loads the folder; the same partition materialized again reads nothing
+    (idempotent); a later arrival reads only the file added since.  The raw checks pass each time."""
+    warehouse = tmp_path / "warehouse" / "budget.duckdb"
+    load = build_definitions(WarehouseSettings(raw_dir=raw_dir, warehouse_path=warehouse)).resolve_job_def(
+        "load_disclosures"
+    )
+    entries = len(list(raw_dir.iterdir()))
+    with pytest.MonkeyPatch.context() as env, dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        env.setenv(WORKERS_ENV, "1")
+        arrival = add_arrival(instance)
+        first = load.execute_in_process(instance=instance, partition_key=arrival)
+        again = load.execute_in_process(instance=instance, partition_key=arrival)
+        (raw_dir / "extra.md").write_text("another entry that is no disclosure", encoding="utf-8")
+        later = load.execute_in_process(instance=instance, partition_key=add_arrival(instance))
+        for result in (first, again, later):
+            assert result.success
+            assert all(check.passed for check in result.get_asset_check_evaluations())
+        events = instance.fetch_materializations(dg.AssetKey("raw_disclosure"), limit=100).records
+    assert _counters(first) == {
+        "files_seen": entries,
+        "files_unchanged": 0,
+        "files_extracted": entries,
+        "files_loaded": 5,
+        "files_quarantined": 2,
+        "files_missing": 0,
+        "files_removed": 0,
+        "files_replaced": 0,
+    }
+    assert _counters(again) == {
+        **_counters(first),
+        "files_unchanged": entries,
+        "files_extracted": 0,
+        "files_loaded": 0,
+        "files_quarantined": 0,
+    }
+    assert (_counters(later)["files_seen"], _counters(later)["files_extracted"]) == (entries + 1, 1)
+    assert _counters(later)["files_quarantined"] == 1
+    assert [e.partition_key for e in events].count(arrival) == 2 and len(events) == 3
 
 
 # --------------------------------------------------------------------------- the whole path
@@ -127,8 +211,11 @@ def built(tmp_path_factory, seed_disclosures, news_text):
         lines: list[str] = []
         first = build_warehouse(instance=instance, echo=lines.append)
         before = _snapshot(warehouse) if first.ok else None
+        events_after_first = _raw_materializations(instance)
         second = build_warehouse(instance=instance, echo=lines.append)
         after = _snapshot(warehouse) if second.ok else None
+        events_after_second = _raw_materializations(instance)
+        arrivals_held = instance.get_dynamic_partitions(arrivals.name)
     return SimpleNamespace(
         raw=raw,
         warehouse=warehouse,
@@ -136,8 +223,14 @@ def built(tmp_path_factory, seed_disclosures, news_text):
         second=second,
         before=before,
         after=after,
+        events=SimpleNamespace(first=events_after_first, second=events_after_second),
+        arrivals=arrivals_held,
         output="\n".join(lines),
     )
+
+
+def _raw_materializations(instance: dg.DagsterInstance) -> list:
+    return instance.fetch_materializations(dg.AssetKey("raw_disclosure"), limit=1000).records
 
 
 def test_build_loads_five_documents_and_quarantines_the_news(built):
@@ -154,6 +247,18 @@ def test_build_loads_five_documents_and_quarantines_the_news(built):
     finally:
         con.close()
     assert "quarantined" in built.output and "marts.unit_metrics" in built.output
+
+
+def test_a_build_over_many_files_records_one_materialization(built):
+    """The build over six files is ONE arrival and ONE materialization event of raw_disclosure (not one per
+    file); the second build, with nothing new, adds neither."""
+    assert built.first.ok and built.second.ok, built.output
+    [event] = built.events.first
+    assert built.arrivals == [event.partition_key] and ARRIVAL_KEY.fullmatch(event.partition_key)
+    metadata = event.asset_materialization.metadata
+    assert (metadata["files_seen"].value, metadata["files_extracted"].value) == (6, 6)
+    assert NEWS_FILE in metadata["read_files"].value
+    assert built.events.second == built.events.first
 
 
 def test_loading_the_same_folder_twice_gives_identical_marts(built):

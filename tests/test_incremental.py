@@ -3,9 +3,9 @@
 One module-scoped sequence on tmp paths: a build of three seeds (two extraction workers), then a file added, a
 file changed (one amount of a seed copy) and a file removed — only those are read, and the marts equal a
 build from scratch of the final folder with one worker (serial) row for row; then a build with nothing new
-reads nothing and skips dbt.  The sensor path: a new file lands in the marts through ``raw_folder_sensor``,
-``load_disclosures`` and ``marts_after_loads`` → ``build_marts``, without the schedule.  A load step that
-fails because another process holds the warehouse is retried and succeeds once it is released.
+reads nothing and skips dbt.  The sensor path: a new file lands in the marts through ``raw_folder_sensor``
+(one arrival), ``load_disclosures`` and ``marts_after_loads`` → ``build_marts``, without the schedule.  A load
+step that fails because another process holds the warehouse is retried and succeeds once it is released.
 """
 
 from __future__ import annotations
@@ -221,11 +221,13 @@ def test_a_new_file_reaches_the_marts_through_the_sensors(runs, seed_disclosures
             instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
         with dg.build_sensor_context(instance=instance) as context:
             assert isinstance(marts_after_loads(context), dg.SkipReason)  # nothing loaded yet
-        [request] = [r for r in result.run_requests if r.partition_key == new.name]
+        [request] = result.run_requests  # one arrival, one run
         loaded = defs.resolve_job_def("load_disclosures").execute_in_process(
             instance=instance, partition_key=request.partition_key, raise_on_error=False
         )
         assert loaded.success
+        [materialization] = loaded.asset_materializations_for_node("raw_disclosure")
+        assert materialization.metadata["files_extracted"].value == 1  # the new file only
         with dg.build_sensor_context(instance=instance) as context:
             refresh = marts_after_loads(context)
         [marts_request] = refresh.run_requests
@@ -258,7 +260,7 @@ def test_a_failed_load_is_retried(runs, tmp_path):
     its delay and then loads the file."""
     from dagster_project.definitions import build_definitions
     from dagster_project.defs.build_lock import LOCK_RETRY_SECONDS
-    from dagster_project.defs.raw_documents.partitions import disclosures
+    from dagster_project.defs.raw_documents.partitions import add_arrival
 
     raw = tmp_path / "raw"
     raw.mkdir()
@@ -277,10 +279,10 @@ def test_a_failed_load_is_retried(runs, tmp_path):
         assert holder.stdout.readline().strip() == "held"
         (tmp_path / "dagster").mkdir()
         with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
-            instance.add_dynamic_partitions(disclosures.name, [seed.name])
+            arrival = add_arrival(instance)
             started = time.monotonic()
             result = defs.resolve_job_def("load_disclosures").execute_in_process(
-                instance=instance, partition_key=seed.name, raise_on_error=False
+                instance=instance, partition_key=arrival, raise_on_error=False
             )
             events = [e.event_type_value for e in result.all_events]
     finally:

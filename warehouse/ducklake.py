@@ -189,6 +189,23 @@ def load_document(con: duckdb.DuckDBPyConnection, path: Path):
     return _retrying(lambda: load_disclosure_file(con, Path(path)))
 
 
+def commit_prepared(con: duckdb.DuckDBPyConnection, prepared, replaced: set[str] = frozenset()):
+    """Commit one extracted entry (``loading.Prepared``) to the lake in one transaction, with the rows of the
+    ``replaced`` documents (a changed file's old ones) going in it; returns its ``LoadOutcome``.  Retried like
+    ``load_document``."""
+    from dagster_project.defs.extraction.loading import write_prepared
+
+    return _retrying(lambda: write_prepared(con, prepared, set(replaced)).outcome())
+
+
+def remove_documents(con: duckdb.DuckDBPyConnection, document_ids: set[str]) -> None:
+    """Delete the rows of ``document_ids`` (documents whose file left the folder) in one commit."""
+    from warehouse.raw_layer import Batch, write_batch
+
+    if document_ids:
+        _retrying(lambda: write_batch(con, Batch(removed=set(document_ids))))
+
+
 def load_files(settings: LakeSettings, files: Iterable[Path]) -> dict[str, str]:
     """One writer: every file into the lake, one transaction each.  File name → outcome."""
     with lake(settings) as con:

@@ -1,4 +1,4 @@
-"""The three jobs: load one disclosure, rebuild the marts (and publish them), or both for the whole folder."""
+"""The three jobs: load an arrival, rebuild the marts (and publish them), or both."""
 
 import dagster as dg
 
@@ -15,11 +15,12 @@ _marts = (
     | dg.AssetSelection.assets(published_marts)
 )
 
-# raw_disclosure and its checks, one partition (file) per run — what the sensor launches
+# raw_disclosure and its checks, one arrival partition per run — what the sensor and the CLI build launch
 load_disclosures_job = dg.define_asset_job(
     "load_disclosures",
     selection=dg.AssetSelection.assets(raw_disclosure),
-    description="Extract one disclosure (partition = file name) into the raw layer, or quarantine it.",
+    description="Load an arrival (partition = when it was found): every file of the raw folder that the raw "
+    "layer does not hold is extracted (or quarantined), the documents of files that left are removed.",
 )
 
 # dbt build — seeds, staging, marts and their tests — over whatever the raw layer holds
@@ -29,9 +30,10 @@ build_marts_job = dg.define_asset_job(
     description="dbt build (seeds, staging, marts, tests) over the raw layer, then publish the marts.",
 )
 
-# everything, for a range of partitions (the nightly schedule asks for all of them in one run)
+# everything, for one arrival partition (the nightly schedule's run)
 build_warehouse_job = dg.define_asset_job(
     "build_warehouse",
     selection=dg.AssetSelection.assets(raw_disclosure) | _marts,
-    description="Load every disclosure of the raw folder, then dbt build, then publish the marts.",
+    description="Load an arrival (what the raw folder holds that the raw layer does not), then dbt build, "
+    "then publish the marts.",
 )

@@ -2,8 +2,9 @@
 ``dagster_project.definitions``, with the raw layer and the marts in a DuckLake and the load's steps on celery
 workers.
 
-    raw folder (shared) ──▶ raw_disclosure (one partition per file; celery workers, pool lake_writer: many at
-        once, each document one DuckLake commit) ──▶ dbt build on the ducklake target (pool dbt: one)
+    raw folder (shared) ──▶ raw_disclosure (one partition per arrival batch, as in ``dagster_project``; the step
+        on a celery worker, extracting on its cores, each document one DuckLake commit; pool lake_writer)
+        ──▶ dbt build on the ducklake target (pool dbt: one)
 
 Needs the optional group ``cluster`` (``uv sync --group cluster``: dagster-celery, dagster-postgres), a broker
 (``DAGSTER_CELERY_BROKER_URL``, e.g. ``pyamqp://…`` or ``redis://…``), and on every host the lake's variables
@@ -11,6 +12,7 @@ Needs the optional group ``cluster`` (``uv sync --group cluster``: dagster-celer
 Check it with ``make validate-cluster`` (``dagster definitions validate -m deploy.cluster.definitions``).
 """
 
+import multiprocessing
 import os
 from pathlib import Path
 
@@ -19,19 +21,22 @@ from dagster_celery import celery_executor
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from dagster_project.defs.extraction.assets import outcome_metadata
-from dagster_project.defs.extraction.loading import LOADED
+from dagster_project.defs.extraction.batch import Counters, extract_workers, plan_batch, prepare_all
+from dagster_project.defs.extraction.loading import LOADED, MISSING, QUARANTINED, prepare_file
 from dagster_project.defs.marts.project import budget_dbt_project
 from dagster_project.defs.marts.translator import BudgetDbtTranslator
 from dagster_project.defs.raw_documents.folder import RawFolderResource
-from dagster_project.defs.raw_documents.partitions import disclosures
+from dagster_project.defs.raw_documents.partitions import arrivals
 from dagster_project.defs.settings import WarehouseSettings
 from warehouse.ducklake import (
     DBT_TARGET,
     EXTENSIONS_ENV,
     LakeSettings,
+    commit_prepared,
+    ensure_raw_schema,
     extension_directory,
     lake,
-    load_document,
+    remove_documents,
 )
 
 LAKE_WRITER_POOL = "lake_writer"  # extraction + one commit per document: as many at once as workers allow
@@ -56,26 +61,44 @@ class LakeResource(dg.ConfigurableResource):
 
 @dg.asset(
     name="raw_disclosure",
-    partitions_def=disclosures,
+    partitions_def=arrivals,
     pool=LAKE_WRITER_POOL,
     group_name="raw",
     kinds={"python", "ducklake"},
     retry_policy=dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL),
-    description="One disclosure extracted and committed to the DuckLake's raw layer (one transaction), or "
-    "quarantined with its reason; many at once on the cluster's workers.",
+    description="The raw folder loaded into the DuckLake's raw layer, one partition per arrival batch: what the "
+    "lake does not hold is extracted (on the worker's cores) and committed, one transaction per document, or "
+    "quarantined with its reason; the documents of files that left are removed.",
 )
 def lake_disclosure(
     context: dg.AssetExecutionContext, lake_storage: LakeResource, raw_folder: RawFolderResource
 ) -> dg.MaterializeResult:
+    files = raw_folder.files()
     with lake(lake_storage.settings()) as con:
+        ensure_raw_schema(con)
+        plan = plan_batch(con, files, whole_folder=True)
+        counters = Counters(seen=len(files), unchanged=len(plan.unchanged))
         outcomes = []
-        for key in context.partition_keys:
-            outcome = load_document(con, raw_folder.file_for(key))
+        # a daemonic worker process (celery's prefork pool) may not start processes: extract in it then
+        workers = 1 if multiprocessing.current_process().daemon else extract_workers()
+        for path, prepared in prepare_all(plan.to_read, workers):
+            if not prepared.still_current(path):  # replaced or removed since the worker read it
+                prepared = prepare_file(path)
+            replaced = plan.replaced.get(path.name, set())
+            outcome = commit_prepared(con, prepared, replaced)
             (context.log.info if outcome.status == LOADED else context.log.warning)(
-                f"{key}: {outcome.summary()}"
+                f"{path.name}: {outcome.summary()}"
             )
+            counters.extracted += outcome.status != MISSING
+            counters.loaded += outcome.status == LOADED
+            counters.quarantined += outcome.status == QUARANTINED
+            counters.missing += outcome.status == MISSING
+            counters.replaced += len(replaced)
             outcomes.append(outcome)
-    return dg.MaterializeResult(metadata=outcome_metadata(outcomes))
+        remove_documents(con, plan.removed)
+        counters.removed = len(plan.removed)
+    context.log.info(counters.line())
+    return dg.MaterializeResult(metadata=outcome_metadata(outcomes, counters, plan.removed_files))
 
 
 @dbt_assets(
@@ -100,7 +123,8 @@ load_disclosures_cluster = dg.define_asset_job(
     selection=dg.AssetSelection.assets(lake_disclosure),
     executor_def=cluster_executor,
     tags={RUN_POOL_TAG: "writer"},
-    description="Extract disclosures (a range of partitions) on the celery workers, one DuckLake commit each.",
+    description="Load an arrival (what the shared raw folder holds that the lake does not) on a celery worker, "
+    "one DuckLake commit per document.",
 )
 
 build_marts_cluster = dg.define_asset_job(

@@ -1,9 +1,11 @@
-"""``raw_disclosure``: one partition per file of the raw folder, extracted and written to the raw layer.
+"""``raw_disclosure``: the raw folder loaded into the raw layer, one partition per arrival batch.
 
-A run over one partition (the sensor's) or over many (a range: the nightly schedule, ``budget-warehouse
-build``) is one batch (``batch``): files whose bytes are loaded already are skipped unread, the others are
-extracted on all cores and written by this step alone, through one DuckDB connection, a chunk of documents
-per transaction.  A failed step is retried (``LOAD_RETRY``): what earlier attempts committed is skipped.
+A partition is an arrival (``defs.raw_documents.partitions.arrivals``: a build, a sensor tick that saw the
+folder change, a nightly run), not a file.  Materialising one is one batch (``batch``) over the whole folder:
+files whose bytes are loaded already are skipped unread, new and changed files are extracted on all cores and
+written by this step alone, through one DuckDB connection, a chunk of documents per transaction, and the
+documents of files that left the folder go.  Re-materialising an old arrival therefore loads what is new now
+(usually nothing).  A failed step is retried (``LOAD_RETRY``): what earlier attempts committed is skipped.
 """
 
 from pathlib import Path
@@ -24,12 +26,12 @@ from dagster_project.defs.extraction.batch import (
 from dagster_project.defs.extraction.loading import LOADED, QUARANTINED, LoadOutcome
 from dagster_project.defs.pools import DUCKDB_WRITER_POOL
 from dagster_project.defs.raw_documents.folder import RawFolderResource
-from dagster_project.defs.raw_documents.partitions import disclosures
+from dagster_project.defs.raw_documents.partitions import arrivals
 from dagster_project.defs.resources import warehouse_connection
 
 # a step that failed (the warehouse busy or full, a worker lost) is run again; the batch skips what committed
 LOAD_RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
-METADATA_ROWS = 100  # outcomes listed in the metadata of a run over many files (the others are counted)
+METADATA_ROWS = 100  # files listed in the metadata of a materialization (the others are counted)
 
 
 class LoadListener:
@@ -47,16 +49,18 @@ class LoadListener:
 
 
 @dg.asset(
-    partitions_def=disclosures,
+    partitions_def=arrivals,
     pool=DUCKDB_WRITER_POOL,
     retry_policy=LOAD_RETRY,
     group_name="raw",
     kinds={"python", "duckdb"},
     description=(
-        "One disclosure (部门预算/单位预算) extracted with extract.extract_file and written to the raw schema "
-        "(raw.documents, raw.tables, raw.table_facts, raw.prose_facts, raw.extraction_warnings), or recorded "
-        "in raw.quarantine with the reason.  A quarantined document is a successful materialization.  A file "
-        "whose bytes are loaded already (by this extractor version) is skipped without being read."
+        "The disclosures (部门预算/单位预算) of the raw folder, extracted with extract.extract_file and written "
+        "to the raw schema (raw.documents, raw.tables, raw.table_facts, raw.prose_facts, "
+        "raw.extraction_warnings), or recorded in raw.quarantine with the reason.  One partition per arrival "
+        "batch: a materialization loads whatever the folder holds that the raw layer does not — files whose "
+        "bytes are loaded already (by this extractor version) are skipped without being read — and removes "
+        "the documents of files that left.  A quarantined document is a successful load."
     ),
 )
 def raw_disclosure(
@@ -65,9 +69,7 @@ def raw_disclosure(
     raw_folder: RawFolderResource,
     load_listener: dg.ResourceParam[LoadListener],
 ) -> dg.MaterializeResult:
-    keys = context.partition_keys
-    files = [raw_folder.file_for(key) for key in keys]
-    whole_folder = set(keys) >= {path.name for path in raw_folder.files()}
+    files = raw_folder.files()
 
     def on_done(index: int, total: int, outcome: LoadOutcome) -> None:
         log = context.log.warning if outcome.status != LOADED else context.log.info
@@ -77,7 +79,7 @@ def raw_disclosure(
     # the build lock (re-entrant: free inside `budget-warehouse build`; a run of `dagster dev` while a CLI
     # build runs fails at once with BuildBusy instead of writing under it)
     with warehouse_lock(Path(duckdb.database)), warehouse_connection(duckdb) as con:
-        plan = plan_batch(con, files, whole_folder)
+        plan = plan_batch(con, files, whole_folder=True)
         load_listener.planned(plan)
         with BatchWriter(con, plan, extract_workers(), on_done) as writer:
             for path in plan.to_read:
@@ -87,26 +89,30 @@ def raw_disclosure(
     context.log.info(counters.line())
     outcomes = sorted(writer.outcomes + unchanged, key=lambda o: o.file_name)
     load_listener.finished(counters, outcomes)
-    return dg.MaterializeResult(metadata=outcome_metadata(outcomes, counters))
+    return dg.MaterializeResult(metadata=outcome_metadata(writer.outcomes, counters, plan.removed_files))
 
 
 def outcome_metadata(
-    outcomes: list[LoadOutcome], counters: Counters | None = None
+    read: list[LoadOutcome], counters: Counters | None = None, removed: list[str] | tuple[str, ...] = ()
 ) -> dict[str, dg.MetadataValue]:
-    """One file: its own figures.  Many files: the counters and a table of the files not simply loaded
-    (the metadata is recorded with every partition of the run: it stays small)."""
-    if len(outcomes) == 1:
-        return {key: _metadata_value(value) for key, value in outcomes[0].as_dict().items()}
-    notable = [o for o in outcomes if o.status != LOADED]
-    lines = ["| file | status | reason |", "|---|---|---|"]
-    lines += [f"| {o.file_name} | {o.status} | {o.reason} |" for o in notable[:METADATA_ROWS]]
-    if len(notable) > METADATA_ROWS:
-        lines.append(f"| … {len(notable) - METADATA_ROWS} more | | |")
+    """What a batch did: the counters, the files it read (loaded, quarantined or missing) and the files whose
+    documents it removed — at most ``METADATA_ROWS`` of each listed, the rest counted.  Unchanged files (not
+    read) are only counted: the metadata stays small however large the folder."""
+    lines = ["| file | status | unit | year | facts | reason |", "|---|---|---|---|---|---|"]
+    for o in read[:METADATA_ROWS]:
+        facts = o.table_fact_count + o.prose_fact_count if o.status == LOADED else ""
+        cells = (o.file_name, o.status, o.unit_name, o.fiscal_year or "", facts, o.reason)
+        lines.append("| " + " | ".join(str(cell).replace("|", "\\|") for cell in cells) + " |")
+    if len(read) > METADATA_ROWS:
+        lines.append(f"| … {len(read) - METADATA_ROWS} more | | | | | |")
+    gone = [f"- {name}" for name in removed[:METADATA_ROWS]]
+    if len(removed) > METADATA_ROWS:
+        gone.append(f"- … {len(removed) - METADATA_ROWS} more")
     metadata = {
-        "status": dg.MetadataValue.text("range"),
-        "documents_loaded": dg.MetadataValue.int(sum(o.status == LOADED for o in outcomes)),
-        "documents_quarantined": dg.MetadataValue.int(sum(o.status == QUARANTINED for o in outcomes)),
-        "not_loaded": dg.MetadataValue.md("\n".join(lines)),
+        "documents_loaded": dg.MetadataValue.int(sum(o.status == LOADED for o in read)),
+        "documents_quarantined": dg.MetadataValue.int(sum(o.status == QUARANTINED for o in read)),
+        "read_files": dg.MetadataValue.md("\n".join(lines) if read else "none"),
+        "removed_files": dg.MetadataValue.md("\n".join(gone) or "none"),
     }
     if counters is not None:
         metadata.update(
@@ -117,9 +123,3 @@ def outcome_metadata(
             }
         )
     return metadata
-
-
-def _metadata_value(value: object) -> dg.MetadataValue:
-    if isinstance(value, int):
-        return dg.MetadataValue.int(value)
-    return dg.MetadataValue.text(str(value))

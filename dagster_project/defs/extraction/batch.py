@@ -96,6 +96,7 @@ class Plan:
     unchanged: list[Path] = field(default_factory=list)
     replaced: dict[str, set[str]] = field(default_factory=dict)  # file name -> old ids whose rows go
     removed: set[str] = field(default_factory=set)  # ids whose file left the folder
+    removed_files: list[str] = field(default_factory=list)  # the names those documents were loaded from
 
     @property
     def has_work(self) -> bool:
@@ -138,6 +139,7 @@ def plan_batch(con: duckdb.DuckDBPyConnection, files: Iterable[Path], whole_fold
             plan.replaced[path.name] = old - present
     if whole_folder:  # the documents of files that left (a changed file's old document is "replaced")
         plan.removed = set(loaded) - present - set().union(*plan.replaced.values())
+        plan.removed_files = sorted(loaded[document_id][0] for document_id in plan.removed)
     return plan
 
 

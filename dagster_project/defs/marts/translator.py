@@ -3,7 +3,8 @@
 Every table of the dbt source ``raw`` (``raw.documents``, ``raw.tables``, ``raw.table_facts``,
 ``raw.prose_facts``, ``raw.extraction_warnings``, ``raw.quarantine``) is written by the load asset, so
 all of them map to the one asset key ``raw_disclosure``: the graph reads raw_disclosure → staging → marts.
-The dbt assets are not partitioned and depend on every partition (every disclosure) of ``raw_disclosure``.
+The dbt assets are not partitioned and depend on every partition (every arrival batch) of
+``raw_disclosure``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The raw folder of disclosures (the inbox): which entries count, and the id that names each one.
 
-Every entry of the inbox whose name does not start with ``.`` is a partition and gets an outcome — loaded,
-quarantined (with a reason, ``docs/reliability.md``) or missing — whatever it is: a ``.txt`` or ``.pdf``, a
-``.docx``, a directory, a link.  Nothing dropped into the inbox is silently ignored.
+Every entry of the inbox whose name does not start with ``.`` gets an outcome — loaded, quarantined (with a
+reason, ``docs/reliability.md``) or missing — whatever it is: a ``.txt`` or ``.pdf``, a ``.docx``, a directory,
+a link.  Nothing dropped into the inbox is silently ignored.  ``listing_digest`` fingerprints the inbox's
+listing without reading a byte (what ``raw_folder_sensor`` compares from tick to tick).
 
 The inbox is a confinement boundary: a symbolic link is followed only when its target is inside the inbox
 (another file of it); a link out of it (``outside_inbox``), a dangling link (``dangling_link``) and anything
@@ -12,6 +13,7 @@ being opened.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -83,8 +85,25 @@ def disclosure_files(raw_dir: Path) -> list[Path]:
     return sorted(path for path in raw_dir.iterdir() if not path.name.startswith("."))
 
 
+def listing_digest(raw_dir: Path) -> str:
+    """A digest of the listing of ``raw_dir``: the name, size and modification time (ns) of every entry of
+    ``disclosure_files`` — one ``stat`` each (a link's target's, else the link's own), no byte read."""
+    digest = hashlib.sha256()
+    for path in disclosure_files(raw_dir):
+        try:
+            info = path.stat()
+        except OSError:  # a dangling link, or gone since the listing
+            try:
+                info = path.lstat()
+            except OSError:
+                continue
+        name = os.fsencode(path.name)
+        digest.update(b"%d:%s\0%d\0%d\n" % (len(name), name, info.st_size, info.st_mtime_ns))
+    return digest.hexdigest()[:32]
+
+
 class RawFolderResource(dg.ConfigurableResource):
-    """The folder the disclosures are dropped into (``BUDGET_RAW_DIR``); partition key = file name."""
+    """The folder the disclosures are dropped into (``BUDGET_RAW_DIR``)."""
 
     path: str
 
@@ -95,5 +114,5 @@ class RawFolderResource(dg.ConfigurableResource):
     def files(self) -> list[Path]:
         return disclosure_files(self.directory)
 
-    def file_for(self, partition_key: str) -> Path:
-        return self.directory / partition_key
+    def listing_digest(self) -> str:
+        return listing_digest(self.directory)

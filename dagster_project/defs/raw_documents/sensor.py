@@ -1,12 +1,12 @@
-"""Watch the raw folder: a partition per new file, a load run per new or changed file
+"""Watch the raw folder: when its listing changed, one arrival partition and one load run for it
 (``raw_folder_sensor``); once those loads are done, one ``build_marts`` run (``marts_after_loads``)."""
 
 import dagster as dg
 from dagster._core.storage.dagster_run import RunsFilter
 
 from dagster_project.defs.jobs import build_marts_job, build_warehouse_job, load_disclosures_job
-from dagster_project.defs.raw_documents.folder import RawFolderResource, document_id_for
-from dagster_project.defs.raw_documents.partitions import disclosures
+from dagster_project.defs.raw_documents.folder import RawFolderResource
+from dagster_project.defs.raw_documents.partitions import arrival_key, arrivals
 from extract.readers.registry import supported_suffixes
 
 
@@ -14,27 +14,26 @@ from extract.readers.registry import supported_suffixes
     job=load_disclosures_job,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Adds a 'disclosures' partition per new entry of the raw folder and requests its load (the "
-    f"readers read {', '.join('*' + s for s in supported_suffixes())}; any other entry is quarantined with its "
-    "reason); removes the partitions of files that left.",
+    description="When the listing of the raw folder changed (an entry added, removed, resized or touched: a "
+    "stat per entry, no byte read), adds one 'arrivals' partition and requests its load — which loads "
+    "whatever the folder holds that the raw layer does not (the readers read "
+    f"{', '.join('*' + s for s in supported_suffixes())}; any other entry is quarantined with its reason) "
+    "and removes the documents of files that left.",
 )
-def raw_folder_sensor(context: dg.SensorEvaluationContext, raw_folder: RawFolderResource) -> dg.SensorResult:
-    files = raw_folder.files()
-    names = [path.name for path in files]
-    known = set(context.instance.get_dynamic_partitions(disclosures.name))
-    new = [name for name in names if name not in known]
-    gone = sorted(known - set(names))
-    # the run key carries the content hash: an unchanged file is loaded once, an edited one again
-    run_requests = [
-        dg.RunRequest(partition_key=path.name, run_key=f"{path.name}@{document_id_for(path)}")
-        for path in files
-    ]
-    requests = []
-    if new:
-        requests.append(disclosures.build_add_request(new))
-    if gone:
-        requests.append(disclosures.build_delete_request(gone))
-    return dg.SensorResult(run_requests=run_requests, dynamic_partitions_requests=requests)
+def raw_folder_sensor(
+    context: dg.SensorEvaluationContext, raw_folder: RawFolderResource
+) -> dg.SensorResult | dg.SkipReason:
+    listing = raw_folder.listing_digest()
+    if listing == context.cursor:
+        return dg.SkipReason("the listing of the raw folder is unchanged")
+    if context.cursor is None and not raw_folder.files():
+        return dg.SensorResult(skip_reason=dg.SkipReason(f"no entries in {raw_folder.path}"), cursor=listing)
+    key = arrival_key(context.instance)
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(partition_key=key, run_key=key)],
+        dynamic_partitions_requests=[arrivals.build_add_request([key])],
+        cursor=listing,
+    )
 
 
 # runs that have not finished yet (a load still queued or running: the marts wait for it)
