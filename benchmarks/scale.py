@@ -303,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{statistics.median(r.dagster_home_mb for r in runs):.1f}",
                 "yes" if all(r.ok for r in runs) else "NO",
             )
-    console.print(table)
+    if table.row_count:
+        console.print(table)
     if args.pdf_cores:
         console.print(pdf_cores(work, args.pdf_cores, args.repeats))
     console.print(f"inboxes and warehouses in {work}")
