@@ -71,7 +71,7 @@ app = typer.Typer(
     help="Chinese budget disclosures (部门预算) → DuckDB → dbt marts, orchestrated by Dagster.",
     epilog="Examples:\n\n"
     "  budget-warehouse build\n\n"
-    "  budget-warehouse report 辽源\n\n"
+    "  budget-warehouse report 财政局\n\n"
     '  budget-warehouse sql "select unit_name, fiscal_year from marts.unit_metrics"\n\n'
     "  budget-warehouse dbt ls --resource-type seed\n\n" + EXIT_STATUS_HELP,
     no_args_is_help=True,
@@ -257,10 +257,10 @@ def build(
 
 @app.command(
     epilog="Examples:\n\n"
-    "  budget-warehouse report 辽源                      part of a unit name\n\n"
-    "  budget-warehouse report 53ade32a                  a document id prefix\n\n"
-    "  budget-warehouse report 000_e24d4670d260d34e.txt  a file name\n\n"
-    "  budget-warehouse report 辽源 --json | jq .identity\n\n" + EXIT_STATUS_HELP,
+    "  budget-warehouse report 财政局                    part of a unit name\n\n"
+    "  budget-warehouse report 1a2b3c4d                  a document id prefix\n\n"
+    "  budget-warehouse report 2025年部门预算.pdf        a file name\n\n"
+    "  budget-warehouse report 财政局 --json | jq .identity\n\n" + EXIT_STATUS_HELP,
 )
 @_exits
 def report(
