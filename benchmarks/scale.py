@@ -66,7 +66,7 @@ def _scaled(whole: str, fraction: str | None, factor: int) -> str:
 
 
 def leading_place(text: str) -> str:
-    """The place the seed's unit name starts with (辽源市, 泉州市 …), read by the extractor, never listed here."""
+    """The place the seed's unit name starts with (a city, county or district), read by the extractor, never listed here."""
     from extract.identity import identify
     from extract.readers.text import read_text
 

@@ -47,7 +47,7 @@
 {#- The key a unit is matched on: no whitespace, full-width parentheses, and no leading 中共 / 中国共产党 (a
     Party organ is printed with and without it: 中共XX省委办公厅 = XX省委办公厅). -#}
 {#- The stable key of a budget unit across years and files: its unit_key without a trailing qualifier
-    (（本级）, （机关）, （本部）), qualified by its province where known: '吉林省/长春市社会保险事业管理局'. -#}
+    (（本级）, （机关）, （本部）), qualified by its province where known: 'XX省/XX市XX局'. -#}
 {% macro unit_id(key_expr, province_expr) -%}
     coalesce({{ province_expr }} || '/', '')
         || regexp_replace({{ key_expr }}, '（(本级|机关|本部)）$', '')

@@ -22,8 +22,8 @@ places as (
         on provinces.code = divisions.province_code
 ),
 
--- the most specific listed place the unit's name starts with (上海市普陀区 before 上海市); a province also by its
--- short name (江苏省委办公厅 → 江苏省)
+-- the most specific listed place the unit's name starts with (XX市XX区 before XX市); a province also by its
+-- short name (XX省委办公厅 → XX省)
 placed as (
     select
         documents.document_id,
